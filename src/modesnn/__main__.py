@@ -1,0 +1,5 @@
+import sys
+
+from modesnn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,43 @@
+"""The `modesnn` command line.  Each subcommand lives in its own module with `register(subparsers)`;
+this module only dispatches and turns ModesnnError into a one-line message and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from modesnn import __version__
+from modesnn.errors import ModesnnError
+
+COMMANDS = ("corpus", "learn", "profile", "compose", "key", "evaluate")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modesnn",
+        description="Learn modes, keys and four-part note sequences with a spiking neural network, "
+        "then compose new four-part music in any mode and key.",
+    )
+    parser.add_argument("--version", action="version", version=f"modesnn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"modesnn.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ModesnnError as exc:
+        print(f"modesnn {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("modesnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""Exceptions that carry a one-line message for the user (the CLI prints them and exits non-zero)."""
+
+
+class ModesnnError(Exception):
+    """Base class: the message is one line that names the file or argument and the problem."""
+
+
+class CorpusError(ModesnnError):
+    """A score file could not be turned into a piece (corrupt, empty, not music, wrong voices)."""
+
+
+class ModelFileError(ModesnnError):
+    """A model file is truncated, of another format version, or not a model."""
+
+
+class ExportError(ModesnnError):
+    """An output could not be written."""

@@ -1,0 +1,196 @@
+"""Pitch classes, modes, keys and key profiles: the music theory every other module shares.
+
+Modes are data (a name and a set of scale degrees in semitones above the tonic), so a corpus labelled
+with dorian or mixolydian can be learned by the same code as major and minor.  "minor" is the harmonic
+minor, as in the paper's tables and the harmony-exercise data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+PITCH_CLASS_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
+"""Default spelling of each pitch class (music21 style: '-' is flat)."""
+
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A mode: a name and its scale degrees (semitones above the tonic, 0 = tonic)."""
+
+    name: str
+    degrees: frozenset[int]
+
+    def __post_init__(self) -> None:
+        if 0 not in self.degrees or any(not 0 <= d < 12 for d in self.degrees):
+            raise ValueError(f"mode {self.name!r}: degrees must lie in 0..11 and include the tonic 0")
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Boolean vector over the 12 degrees: True for scale degrees."""
+        m = np.zeros(12, dtype=bool)
+        m[list(self.degrees)] = True
+        return m
+
+
+MODES: dict[str, Mode] = {
+    m.name: m
+    for m in (
+        Mode("major", frozenset({0, 2, 4, 5, 7, 9, 11})),
+        Mode("minor", frozenset({0, 2, 3, 5, 7, 8, 11})),  # harmonic minor
+        Mode("natural minor", frozenset({0, 2, 3, 5, 7, 8, 10})),
+        Mode("melodic minor", frozenset({0, 2, 3, 5, 7, 9, 11})),
+        Mode("dorian", frozenset({0, 2, 3, 5, 7, 9, 10})),
+        Mode("phrygian", frozenset({0, 1, 3, 5, 7, 8, 10})),
+        Mode("lydian", frozenset({0, 2, 4, 6, 7, 9, 11})),
+        Mode("mixolydian", frozenset({0, 2, 4, 5, 7, 9, 10})),
+        Mode("locrian", frozenset({0, 1, 3, 5, 6, 8, 10})),
+    )
+}
+"""Every mode the package knows.  A model learns the modes it is built with (default: major, minor)."""
+
+DEFAULT_MODES = ("major", "minor")
+
+MINOR_FORMS = frozenset({0, 2, 3, 5, 7, 8, 9, 10, 11})
+"""Scale degrees of any minor form (natural, harmonic or melodic)."""
+
+KK_PROFILES: dict[str, np.ndarray] = {
+    "major": np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]),
+    "minor": np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]),
+}
+"""Krumhansl-Kessler probe-tone profiles, tonic first."""
+
+
+def kk_profile(mode: str) -> np.ndarray:
+    """The Krumhansl-Kessler profile for a mode (minor-like modes use the minor profile)."""
+    if mode in KK_PROFILES:
+        return KK_PROFILES[mode]
+    third = 3 in MODES[mode].degrees
+    return KK_PROFILES["minor" if third else "major"]
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson correlation; 0.0 when either side is constant (no information, not an error)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    sx, sy = x.std(), y.std()
+    if sx == 0 or sy == 0:
+        return 0.0
+    return float(((x - x.mean()) * (y - y.mean())).mean() / (sx * sy))
+
+
+def pitch_class_of(name: str) -> int:
+    """Pitch class of a spelled tonic: 'C', 'F#', 'B-', 'Bb', 'E--' ..."""
+    m = re.fullmatch(r"([A-Ga-g])([#b\-]*)", name.strip())
+    if not m:
+        raise ValueError(f"not a pitch name: {name!r}")
+    pc = _LETTER_PC[m.group(1).upper()]
+    for ch in m.group(2):
+        pc += 1 if ch == "#" else -1
+    return pc % 12
+
+
+def _spell(name: str) -> str:
+    """Normalise a tonic spelling to music21 style: upper-case letter, '#' or '-'."""
+    letter, acc = name[0].upper(), name[1:]
+    return letter + acc.replace("b", "-")
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key: tonic pitch class, mode name, and the tonic's spelling (for display and notation)."""
+
+    tonic: int
+    mode: str = "major"
+    spelling: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.tonic < 12:
+            raise ValueError(f"tonic pitch class must be 0..11, got {self.tonic}")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; known: {', '.join(MODES)}")
+        if not self.spelling:
+            object.__setattr__(self, "spelling", PITCH_CLASS_NAMES[self.tonic])
+
+    @property
+    def name(self) -> str:
+        """Canonical name, music21 spelling: 'G minor', 'B- major'."""
+        return f"{self.spelling} {self.mode}"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scale_pcs(self) -> frozenset[int]:
+        return frozenset((self.tonic + d) % 12 for d in MODES[self.mode].degrees)
+
+    def degree(self, pitch: int) -> int:
+        """Scale degree (semitones above the tonic, 0..11) of a MIDI pitch or pitch class."""
+        return (pitch - self.tonic) % 12
+
+    def in_scale(self, pitch: int) -> bool:
+        return self.degree(pitch) in MODES[self.mode].degrees
+
+    def profile(self) -> np.ndarray:
+        """The KK profile of this key's mode rotated to its tonic, indexed by pitch class."""
+        return np.roll(kk_profile(self.mode), self.tonic)
+
+
+KEY_FORMS_HELP = (
+    "key forms: 'G minor', 'g minor', 'Bb major', 'B- major', 'F# dorian', 'F#' (major), "
+    "'g' (lower-case tonic alone = minor); modes: " + ", ".join(MODES)
+)
+
+
+def parse_key(text: str, modes: tuple[str, ...] | None = None) -> Key:
+    """Parse a key name.  Mode words are case-insensitive; a bare tonic is major, or minor when lower-case
+    (music21's convention).  Raises ValueError listing the valid forms."""
+    s = " ".join(text.strip().split())
+    m = re.fullmatch(r"([A-Ga-g])([#b\-]*)(?:\s*(.*))?", s)
+    if not m:
+        raise ValueError(f"unknown key {text!r}; {KEY_FORMS_HELP}")
+    letter, acc, rest = m.group(1), m.group(2), (m.group(3) or "").strip().lower()
+    if rest in ("", "m"):
+        mode = "minor" if (rest == "m" or (rest == "" and letter.islower())) else "major"
+    else:
+        mode = {"maj": "major", "min": "minor", "harmonic minor": "minor"}.get(rest, rest)
+    known = modes if modes is not None else tuple(MODES)
+    if mode not in known:
+        raise ValueError(f"unknown mode {rest!r} in key {text!r}; {KEY_FORMS_HELP}"
+                         + (f" (this model knows: {', '.join(known)})" if modes is not None else ""))
+    spelling = _spell(letter + acc)
+    return Key(pitch_class_of(spelling), mode, spelling)
+
+
+def all_keys(modes: tuple[str, ...] = DEFAULT_MODES) -> list[Key]:
+    """Every key of the given modes, with conventional spellings (flats for flat keys)."""
+    major_names = ("C", "D-", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
+    minor_names = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "G#", "A", "B-", "B")
+    keys = []
+    for mode in modes:
+        names = minor_names if 3 in MODES[mode].degrees else major_names
+        keys.extend(Key(pc, mode, names[pc]) for pc in range(12))
+    return keys
+
+
+def midi_to_name(pitch: int) -> str:
+    """MIDI number -> name with octave, music21 spelling ('C4' = 60)."""
+    return f"{PITCH_CLASS_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+def name_to_midi(name: str) -> int:
+    """'D5', 'B-4', 'Bb4', 'F#3', 'C4' -> MIDI number.  Raises ValueError on anything else."""
+    m = re.fullmatch(r"\s*([A-Ga-g])([#b\-]*)(-?\d)\s*", name)
+    if not m:
+        raise ValueError(f"not a note name with octave: {name!r} (examples: D5, B-4, Bb4, F#3)")
+    letter, acc, octave = m.group(1).upper(), m.group(2), int(m.group(3))
+    pitch = _LETTER_PC[letter] + 12 * (octave + 1)
+    for ch in acc:
+        pitch += 1 if ch == "#" else -1
+    if not 0 <= pitch <= 127:
+        raise ValueError(f"note {name!r} is outside MIDI range 0..127")
+    return pitch

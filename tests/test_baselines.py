@@ -1,0 +1,238 @@
+"""Baselines: seeded determinism, aligned voices, key behaviour; hand-built corpora and real SHTE pieces."""
+
+import os
+import zipfile
+from itertools import pairwise
+from pathlib import Path
+
+import music21
+import pytest
+
+from modesnn.evaluate.baselines import (
+    BASELINES,
+    Baseline,
+    KeyConditionedNgram,
+    RandomDiatonic,
+    UnconditionedMarkov,
+    align_voices,
+)
+from modesnn.evaluate.metrics import SATB_RANGES, diatonic_consistency, measure_length, voices_end_together
+from modesnn.music import Note, Piece, Voice, voice_from_durations
+from modesnn.theory import Key, all_keys, parse_key
+
+SHTE_ZIP = Path(os.environ.get("MODESNN_SHTE_ZIP", "/work/shared/data/shte/SHTE_V1.zip"))
+UNSEEN = {(6, "major")}  # F# / G- major: left out of the training slice
+
+
+def piece(key: str, *voices: tuple[list, list], meter: str = "4/4") -> Piece:
+    names = ("soprano", "alto", "tenor", "bass")
+    return Piece("t", parse_key(key), tuple(voice_from_durations(names[i], p, d)
+                                            for i, (p, d) in enumerate(voices)), meter)
+
+
+# a C major and an A minor four-part phrase, quarter and half notes
+TOY = [
+    piece("C major", ([72, 71, 72, 74, 72], [1, 1, 1, 1, 4]), ([67, 67, 65, 67, 64], [1, 1, 1, 1, 4]),
+          ([64, 62, 60, 59, 60], [1, 1, 1, 1, 4]), ([48, 55, 53, 55, 48], [1, 1, 1, 1, 4])),
+    piece("A minor", ([69, 68, 69, 71, 69], [1, 1, 1, 1, 4]), ([64, 64, 62, 64, 64], [1, 1, 1, 1, 4]),
+          ([60, 59, 57, 56, 57], [1, 1, 1, 1, 4]), ([45, 52, 50, 52, 45], [1, 1, 1, 1, 4])),
+]
+
+
+def _score_to_piece(score, key: Key, name: str) -> Piece:
+    """Test-side reader (the project's corpus reader is separate): parts in order, ties merged, top note."""
+    voices = []
+    for i, part in enumerate(list(score.parts)[:4]):
+        notes: list[Note] = []
+        for el in part.flatten().notesAndRests:
+            ql = float(el.quarterLength)
+            if ql <= 0:
+                continue
+            pitch = None if el.isRest else max(p.midi for p in el.pitches)
+            tie = getattr(el, "tie", None)
+            if tie is not None and tie.type in ("stop", "continue") and notes and notes[-1].pitch == pitch:
+                prev = notes.pop()
+                notes.append(Note(pitch, prev.duration + ql, prev.onset))
+                continue
+            notes.append(Note(pitch, ql, float(el.getOffsetInHierarchy(part))))
+        voices.append(Voice(("soprano", "alto", "tenor", "bass")[i], tuple(notes)))
+    ts = score.recurse().getElementsByClass("TimeSignature")
+    return Piece(name, key, tuple(voices), ts[0].ratioString if ts else "4/4")
+
+
+@pytest.fixture(scope="module")
+def shte() -> list[Piece]:
+    """16 SHTE four-part pieces spread over the chapters, none in F# major."""
+    if not SHTE_ZIP.exists():
+        pytest.skip(f"SHTE not found at {SHTE_ZIP} (set MODESNN_SHTE_ZIP)")
+    out = []
+    with zipfile.ZipFile(SHTE_ZIP) as zf:
+        names = sorted(m for m in zf.namelist() if "/four/" in m and m.endswith(".xml"))
+        for m in names[::12]:
+            key = parse_key(Path(m).stem.split("_", 1)[1])
+            if (key.tonic, key.mode) in UNSEEN:
+                continue
+            out.append(_score_to_piece(music21.converter.parse(zf.read(m), format="musicxml"), key, m))
+    assert {p.key.mode for p in out} == {"major", "minor"}
+    return out
+
+
+def piece_to_stream(p: Piece):
+    score = music21.stream.Score()
+    for v in p.voices:
+        part = music21.stream.Part()
+        for n in v.notes:
+            el = music21.note.Rest() if n.pitch is None else music21.note.Note(n.pitch)
+            el.quarterLength = n.duration
+            part.insert(n.onset, el)
+        score.insert(0, part)
+    return score
+
+
+def music21_key(p: Piece) -> tuple[int, str]:
+    k = music21.analysis.discrete.KrumhanslSchmuckler().getSolution(piece_to_stream(p))
+    return k.tonic.pitchClass, k.mode
+
+
+def check_shape(p: Piece, length: int, names: tuple[str, ...], meter: str) -> None:
+    assert tuple(v.name for v in p.voices) == names
+    assert p.meter == meter
+    assert all(1 <= len(v.notes) <= length for v in p.voices)
+    assert voices_end_together(p) == 1.0
+    end = p.voices[0].length
+    assert end % measure_length(meter) == 0 and end > 0
+    assert all(n.duration <= measure_length(meter) + 8 for v in p.voices for n in v.notes)  # no giant notes
+    for v in p.voices:  # onsets follow durations, no overlap, no gap
+        assert all(abs(a.onset + a.duration - b.onset) < 1e-9 for a, b in pairwise(v.notes))
+
+
+# --- protocol and common rules --------------------------------------------------------------------------
+
+
+def test_registry_and_protocol():
+    assert set(BASELINES) == {"markov", "ngram", "random_diatonic"}
+    for cls in BASELINES.values():
+        b = cls().fit(TOY)
+        assert isinstance(b, Baseline)
+        assert isinstance(b.name, str) and b.name
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_deterministic_per_seed_and_shaped_like_the_training_data(name):
+    b = BASELINES[name]().fit(TOY)
+    key = parse_key("D minor")
+    one, two, other = b.generate(key, 9, seed=7), b.generate(key, 9, seed=7), b.generate(key, 9, seed=8)
+    assert one == two
+    assert one.voices != other.voices
+    assert one.key == key
+    check_shape(one, 9, ("soprano", "alto", "tenor", "bass"), "4/4")
+
+
+def test_align_voices_rule():
+    a = voice_from_durations("a", [60, 62, 64], [1, 2, 1])  # ends 4
+    b = voice_from_durations("b", [60, 62, 64], [2, 3.5, 4])  # ends 9.5
+    c = voice_from_durations("c", [60, 62], [3, 2.5])  # ends 5.5
+    # T = first barline at or after the earliest end (4): b is cut, its note across 4 shortened
+    out = align_voices([a, b], "4/4")
+    assert [v.length for v in out] == [4.0, 4.0]
+    assert out[0] == a
+    assert out[1].notes == (Note(60, 2.0, 0.0), Note(62, 2.0, 2.0))
+    # earliest end 5.5 -> T = 8: c's last note is held to 8; b's last note (5.5 to 9.5) is cut to end at 8
+    out = align_voices([b, c], "4/4")
+    assert [v.length for v in out] == [8.0, 8.0]
+    assert out[0].notes[-1] == Note(64, 2.5, 5.5)
+    assert out[1].notes[-1] == Note(62, 5.0, 3.0)
+    assert align_voices([a], "3/4")[0].notes[-1] == Note(64, 3.0, 3.0)  # held to the barline at 6
+    # the variant that keeps every note: T = first barline strictly after the latest last onset (5.5 -> 8)
+    keep = align_voices([a, b, c], "4/4", keep_all_notes=True)
+    assert [len(v.notes) for v in keep] == [3, 3, 2]
+    assert [v.length for v in keep] == [8.0, 8.0, 8.0]
+    assert keep[0].notes[-1] == Note(64, 5.0, 3.0)
+    on_barline = voice_from_durations("d", [60, 62], [4, 1])  # last onset exactly on 4: strictly after -> 8
+    assert align_voices([on_barline], "4/4", keep_all_notes=True)[0].length == 8.0
+
+
+def test_bad_requests():
+    b = RandomDiatonic().fit(TOY)
+    with pytest.raises(ValueError, match="length"):
+        b.generate(Key(0), 0, 1)
+    with pytest.raises(TypeError, match="seed"):
+        b.generate(Key(0), 4, 1.5)
+    with pytest.raises(ValueError, match="no pieces"):
+        RandomDiatonic().fit([])
+    with pytest.raises(ValueError, match="dorian"):
+        KeyConditionedNgram().fit(TOY).generate(Key(2, "dorian"), 4, 1)
+
+
+def test_majority_voice_count_meter_and_names():
+    three = Piece("x", Key(0), TOY[0].voices[:3], "3/4")
+    b = UnconditionedMarkov().fit([*TOY, three])
+    p = b.generate(Key(0), 6, 3)
+    check_shape(p, 6, ("soprano", "alto", "tenor", "bass"), "4/4")
+
+
+# --- each baseline --------------------------------------------------------------------------------------
+
+
+def test_markov_ignores_the_requested_key():
+    b = UnconditionedMarkov().fit(TOY)
+    for seed in range(5):
+        ref = b.generate(parse_key("C major"), 12, seed)
+        for key in ("F# minor", "B- major"):
+            p = b.generate(parse_key(key), 12, seed)
+            assert p.voices == ref.voices
+            assert p.key == parse_key(key)
+
+
+def test_markov_follows_observed_transitions():
+    b = UnconditionedMarkov().fit(TOY[:1])
+    p = b.generate(Key(0), 12, 0)  # one piece: one start state
+    assert p.voices[0].pitches[0] == 72
+    seen = {(a, c) for v in TOY[0].voices[:1] for a, c in pairwise(v.pitches)}
+    assert all(pair in seen for pair in pairwise(p.voices[0].pitches))
+
+
+def test_ngram_transposes_to_any_tonic():
+    b = KeyConditionedNgram(n=3).fit(TOY[:1])
+    c = b.generate(parse_key("C major"), 5, 0)
+    d = b.generate(parse_key("D major"), 5, 0)
+    assert [n.pitch for n in c.voices[0].notes] == [72, 71, 72, 74, 72]  # every context continues uniquely
+    assert [n.pitch for n in d.voices[0].notes] == [74, 73, 74, 76, 74]
+    b_flat = b.generate(parse_key("B- major"), 5, 0)  # down a tone (the shortest way), not up a seventh
+    assert [n.pitch for n in b_flat.voices[0].notes] == [70, 69, 70, 72, 70]
+    assert [n.duration for n in c.voices[0].notes][:4] == [1, 1, 1, 1]
+
+
+def test_random_diatonic_is_all_in_key_and_in_range():
+    b = RandomDiatonic().fit(TOY)
+    for key in all_keys():
+        p = b.generate(key, 16, 3)
+        assert diatonic_consistency(p) == 1.0
+        for v, (lo, hi) in zip(p.voices, SATB_RANGES, strict=True):
+            assert all(lo <= x <= hi for x in v.pitches)
+        assert {n.duration for v in p.voices for n in v.notes[:-1]} <= {1.0, 4.0}
+
+
+# --- real data ------------------------------------------------------------------------------------------
+
+
+def test_ngram_on_shte_writes_unseen_keys(shte):
+    b = KeyConditionedNgram(n=3).fit(shte)
+    names = tuple(v.name for v in shte[0].voices)
+    fsharp = parse_key("F# major")
+    p = b.generate(fsharp, 32, 0)
+    check_shape(p, 32, names, b.layout.meter)
+    assert diatonic_consistency(p) >= 0.9
+    # the n-gram is transposition-invariant: one seed per key, or the 24 pieces would be 2 pieces transposed
+    found = [music21_key(b.generate(k, 32, i)) == (k.tonic, k.mode) for i, k in enumerate(all_keys())]
+    print(f"ngram on {len(shte)} SHTE pieces: music21 KS finds the requested key in {sum(found)}/24")
+    assert sum(found) >= 20
+    assert music21_key(p) == (fsharp.tonic, fsharp.mode)
+
+
+def test_markov_and_random_on_shte(shte):
+    markov = UnconditionedMarkov().fit(shte)
+    p = markov.generate(parse_key("F# major"), 24, 2)
+    assert p.voices == markov.generate(parse_key("C minor"), 24, 2).voices
+    rnd = RandomDiatonic().fit(shte)
+    assert all(diatonic_consistency(rnd.generate(k, 24, 5)) == 1.0 for k in all_keys())
