@@ -7,7 +7,10 @@ a chord inside a voice keeps its top note.  No module here reads or writes files
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from modesnn.theory import Key
 
@@ -79,3 +82,43 @@ def voice_from_durations(name: str, pitches: list[int | None], durations: list[f
         notes.append(Note(p, float(d), t))
         t += float(d)
     return Voice(name, tuple(notes))
+
+
+def measure_length(meter: str) -> float:
+    """Quarter lengths in one measure of a meter written 'n/d' ('3/4' -> 3.0, '6/8' -> 3.0, '2+3/8' -> 2.5).
+    Raises ValueError for anything else."""
+    try:
+        num, den = meter.strip().split("/")
+        beats = sum(int(x) for x in num.split("+"))
+        length = Fraction(beats * 4, int(den))
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"meter must look like '3/4' or '6/8', got {meter!r}") from None
+    if length <= 0:
+        raise ValueError(f"meter must have a positive length, got {meter!r}")
+    return float(length)
+
+
+def align_voices(voices: Sequence[Voice], meter: str, keep_all_notes: bool = False) -> tuple[Voice, ...]:
+    """Make voices end together on a barline.
+
+    Default: the end T is the first barline at or after the end of the voice that finishes first; longer
+    voices are cut there and a voice ending before T holds its last note to T.
+
+    keep_all_notes=True: instead, T = the first barline strictly after the latest onset of any voice's last
+    note, and only each voice's last note is cut or stretched to end at T (every voice keeps its notes).
+    """
+    bar = measure_length(meter)
+    voices = list(voices)
+    if any(not v.notes for v in voices):
+        raise ValueError("cannot align an empty voice")
+    if keep_all_notes:
+        last_onset = max(v.notes[-1].onset for v in voices)
+        end = (math.floor(last_onset / bar + 1e-9) + 1) * bar
+    else:
+        end = math.ceil(min(v.length for v in voices) / bar - 1e-9) * bar
+    out = []
+    for v in voices:
+        kept = [n for n in v.notes if n.onset < end - 1e-9]
+        last = kept[-1]
+        out.append(Voice(v.name, tuple(kept[:-1]) + (Note(last.pitch, end - last.onset, last.onset),)))
+    return tuple(out)

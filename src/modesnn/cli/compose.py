@@ -1,6 +1,98 @@
-"""Placeholder: replaced by the module that implements `modesnn compose`."""
+"""`modesnn compose --key "G minor" -o OUT...`: a new piece in any mode and key the model knows."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from modesnn.cli.common import model_or_default, warn
+from modesnn.errors import ModesnnError
+from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
+from modesnn.model import compose
+from modesnn.music import measure_length
+from modesnn.theory import midi_to_name, name_to_midi, parse_key
 
 
-def register(sub):
-    p = sub.add_parser("compose", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: 1)
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compose", help="compose a four-part piece in a mode and key",
+                       description="Compose with a learned model (default: the Bach chorales, learned on first "
+                                   "use into the user cache). Output kind follows each -o extension: "
+                                   ".mid, .musicxml, .wav (FluidSynth), .svg (verovio).")
+    p.add_argument("--key", required=True,
+                   help="key, e.g. 'G minor', 'g', 'Bb major', 'B- major', 'F#', 'D dorian' (mode must be known "
+                        "to the model)")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the Bach model)")
+    p.add_argument("--seed-notes", metavar="NOTES",
+                   help="one note per voice, top voice first, e.g. 'D5 B-4 G4 G2' (default: a tonic chord)")
+    p.add_argument("--length", type=int, default=32, help="notes per voice before aligning to measures "
+                                                          "(default: 32)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same piece; default 0)")
+    p.add_argument("--meter", help="meter such as 4/4 or 3/4 (default: the most common in training)")
+    p.add_argument("--prior", choices=("learned", "fixed"), help="key -> pitch bias from learned weights "
+                                                                  "(default) or the release's fixed prior")
+    p.add_argument("--tempo", type=float, help="tempo in quarter notes per minute (default 80)")
+    p.add_argument("--soundfont", help="General MIDI soundfont for .wav (default: found on the system)")
+    p.add_argument("-o", "--output", action="append", required=True, metavar="OUT",
+                   help="output file; repeat for several (.mid .musicxml .wav .svg)")
+    p.set_defaults(func=run)
+
+
+def _check_outputs(paths: list[str]) -> None:
+    """Refuse before composing anything: unknown kinds, missing or unwritable folders."""
+    for raw in paths:
+        path = Path(raw)
+        if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+            raise ModesnnError(f"{raw}: unknown output kind {path.suffix or '(none)'!r}; "
+                               f"use one of {' '.join(SUPPORTED_EXTENSIONS)}")
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise ModesnnError(f"{raw}: is a folder")
+        if not folder.is_dir():
+            raise ModesnnError(f"{raw}: folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise ModesnnError(f"{raw}: folder {folder} is not writable")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_outputs(args.output)
+    if args.length < 2:
+        raise ModesnnError(f"--length must be at least 2, got {args.length}")
+    if args.meter:
+        try:
+            measure_length(args.meter)
+        except ValueError as exc:
+            raise ModesnnError(f"--meter: {exc}") from None
+    seeds = None
+    if args.seed_notes:
+        try:
+            seeds = [name_to_midi(n) for n in args.seed_notes.replace(",", " ").split()]
+        except ValueError as exc:
+            raise ModesnnError(f"--seed-notes: {exc}") from None
+    model = model_or_default(args.model)
+    try:
+        key = parse_key(args.key, model.config.modes)
+    except ValueError as exc:
+        raise ModesnnError(str(exc)) from None
+    if seeds is not None and len(seeds) != model.config.voices:
+        raise ModesnnError(f"--seed-notes: {len(seeds)} notes given, the model has {model.config.voices} voices "
+                           f"({', '.join(model.config.voice_names)})")
+    if model.max_length and args.length > model.max_length:
+        warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes): "
+             "later positions cycle back over the learned ones")
+    piece = compose(model, key, length=args.length, seed=args.seed, seed_notes=seeds, meter=args.meter,
+                    prior=args.prior)
+    failed = 0
+    for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
+        if result.ok:
+            print(f"wrote {result.path}")
+        elif isinstance(result.error, AudioUnavailable):
+            warn(f"{result.path}: {result.error}")
+        else:
+            warn(str(result.error))
+            failed += 1
+    notes = " ".join(midi_to_name(v.notes[0].pitch) if v.notes[0].pitch is not None else "rest"
+                     for v in piece.voices)
+    print(f"{key.name}, {piece.meter}, {sum(len(v.notes) for v in piece.voices)} notes, opening chord {notes}, "
+          f"seed {args.seed}")
+    return 1 if failed else 0

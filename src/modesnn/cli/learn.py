@@ -1,6 +1,51 @@
-"""Placeholder: replaced by the module that implements `modesnn learn`."""
+"""`modesnn learn SOURCE... -o MODEL`: learn scores into a model file (new, or --model to extend one)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from modesnn.cli.common import add_source_arguments, progress_enabled, report_skipped, warn
+from modesnn.model import ModelConfig, load_model, save_model
+from modesnn.workflows import learn_sources
 
 
-def register(sub):
-    p = sub.add_parser("learn", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: 1)
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("learn", help="learn scores into a model file",
+                       description="Present every piece to the spiking network (one note per 5 ms slot, voices in "
+                                   "parallel, the piece's key and mode active) and save the learned network.")
+    add_source_arguments(p)
+    p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
+    p.add_argument("--model", metavar="MODEL", help="an existing model to learn more data into")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed (learning is deterministic; kept for reproducible command lines)")
+    p.add_argument("--modes", default="major,minor",
+                   help="modes the new model learns, comma separated (default: major,minor)")
+    p.add_argument("--lanes", type=int, default=16, help="pieces presented at once (default: 16)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_model(args.model) if args.model else None
+    config = None
+    if model is None:
+        modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+        try:
+            config = ModelConfig(modes=modes, lanes=args.lanes)
+        except ValueError as exc:
+            from modesnn.errors import ModesnnError
+
+            raise ModesnnError(str(exc)) from None
+    t0 = time.perf_counter()
+    model, corpus, report = learn_sources(args.sources, model=model, key_from=args.key_from, strict=args.strict,
+                                          progress=progress_enabled(), config=config)
+    report_skipped(corpus.skipped)
+    for line in report.voice_mismatches + report.skipped_modes:
+        warn(line)
+    if report.off_grid_durations:
+        warn(f"{report.off_grid_durations} durations were not on the 1/32-note grid and were rounded to it")
+    save_model(model, args.output)
+    print(f"learned {report.pieces} pieces ({report.notes} notes, {report.slots} slots) in "
+          f"{time.perf_counter() - t0:.1f} s; {len(corpus.skipped)} files skipped; "
+          f"model: {args.output} ({model.pieces_learned} pieces in all)")
+    return 0

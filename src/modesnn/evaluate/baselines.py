@@ -22,15 +22,14 @@ The fourth baseline of evaluation.md (the network with the fixed key -> pitch pr
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from modesnn.evaluate.metrics import SATB_RANGES, measure_length
-from modesnn.music import Note, Piece, Voice, voice_from_durations
+from modesnn.evaluate.metrics import SATB_RANGES
+from modesnn.music import Piece, align_voices, measure_length, voice_from_durations
 from modesnn.theory import Key
 
 Token = tuple[int | None, float]  # (pitch or relative pitch, None = rest; duration in quarter lengths)
@@ -73,29 +72,6 @@ def _check_request(length: int, seed: int) -> None:
         raise ValueError(f"length (notes per voice) must be >= 1, got {length}")
     if not isinstance(seed, int | np.integer):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-
-
-def align_voices(voices: Sequence[Voice], meter: str, keep_all_notes: bool = False) -> tuple[Voice, ...]:
-    """Make voices end together on a barline (the rule is in the module docstring).
-
-    keep_all_notes=True: instead, T = the first barline strictly after the latest onset of any voice's last
-    note, and only each voice's last note is cut or stretched to end at T (every voice keeps its notes).
-    """
-    bar = measure_length(meter)
-    voices = list(voices)
-    if any(not v.notes for v in voices):
-        raise ValueError("cannot align an empty voice")
-    if keep_all_notes:
-        last_onset = max(v.notes[-1].onset for v in voices)
-        end = (math.floor(last_onset / bar + 1e-9) + 1) * bar
-    else:
-        end = math.ceil(min(v.length for v in voices) / bar - 1e-9) * bar
-    out = []
-    for v in voices:
-        kept = [n for n in v.notes if n.onset < end - 1e-9]
-        last = kept[-1]
-        out.append(Voice(v.name, tuple(kept[:-1]) + (Note(last.pitch, end - last.onset, last.onset),)))
-    return tuple(out)
 
 
 def _build_piece(name: str, key: Key, layout: _Layout, tokens: list[list[Token]], source: str) -> Piece:

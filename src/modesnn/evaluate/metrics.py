@@ -16,13 +16,12 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Literal
 
 import numpy as np
 
 from modesnn.evaluate.keyfinding import KeyEstimate, find_key, pitch_class_histogram, relation
-from modesnn.music import Piece, Voice
+from modesnn.music import Piece, Voice, measure_length
 from modesnn.theory import MINOR_FORMS, Key, pearson
 
 __all__ = [
@@ -237,20 +236,6 @@ def voices_end_together(piece: Piece) -> float:
         return NAN
     last = max(ends)
     return sum(1 for e in ends if abs(e - last) <= _END_TOL) / len(ends)
-
-
-def measure_length(meter: str) -> float:
-    """Quarter lengths in one measure of a meter written 'n/d' ('3/4' -> 3.0, '6/8' -> 3.0, '2+3/8' -> 2.5).
-    Raises ValueError for anything else."""
-    try:
-        num, den = meter.strip().split("/")
-        beats = sum(int(x) for x in num.split("+"))
-        length = Fraction(beats * 4, int(den))
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"meter must look like '3/4' or '6/8', got {meter!r}") from None
-    if length <= 0:
-        raise ValueError(f"meter must have a positive length, got {meter!r}")
-    return float(length)
 
 
 def notes_per_measure(piece: Piece) -> float:

@@ -67,6 +67,7 @@ class ModeSNN:
         self.meters: dict[str, int] = {}
         self.sources: list[str] = []
         self.pieces_learned = 0
+        self.max_length = 0  # longest voice learned (notes): the positions with learned transitions
 
     # -- construction -------------------------------------------------------------------------------
     def _wire_hierarchy(self) -> None:
@@ -169,6 +170,7 @@ class ModeSNN:
         encoded = [self._encode(p, report) for p in pieces]
         length = max((len(pc) for enc in encoded for pc, _ in enc), default=0)
         lay.ensure_positions(length)
+        self.max_length = max(self.max_length, length)
         net.reset_state()
         self._lane_tonic[:] = 0
         self._lane_mode[:] = 0

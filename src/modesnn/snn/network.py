@@ -162,7 +162,11 @@ class Network:
         self.y = np.zeros(size)  # post-synaptic STDP trace value
         self.ty = np.full(size, -(10**9), np.int64)  # step of its last update
         self.active = np.zeros(0, np.int64)  # flat ids (lane * n + neuron) carried into the next window
-        self.queue: dict[int, list[tuple[Synapses, np.ndarray, np.ndarray]]] = defaultdict(list)
+        # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
+        self.queue: dict[int, list[tuple[Synapses, np.ndarray, np.ndarray, np.ndarray]]] = defaultdict(list)
+        self._emit_steps: set[int] = set()
+        self._loc = np.zeros(0, np.int64)  # flat id -> local index while a window runs (scratch)
+        self._mask = np.zeros(0, bool)  # scratch for the union of active ids
         self.hist_step = np.zeros(0, np.int64)
         self.hist_flat = np.zeros(0, np.int64)
         self.traces: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -191,7 +195,7 @@ class Network:
         self.active = reflat(self.active)
         self.hist_flat = reflat(self.hist_flat)
         for t, entries in self.queue.items():
-            self.queue[t] = entries  # entries hold lanes + synapse ids, independent of n
+            self.queue[t] = [(g, syn, ln, reflat(post)) for g, syn, ln, post in entries]
 
     def reset_state(self) -> None:
         """Neurons back to their initial state, no spikes in flight; synapses and rule counts are kept."""
@@ -202,6 +206,7 @@ class Network:
         self.ty[:] = -(10**9)
         self.active = np.zeros(0, np.int64)
         self.queue.clear()
+        self._emit_steps.clear()
         self.hist_step = np.zeros(0, np.int64)
         self.hist_flat = np.zeros(0, np.int64)
         for x, tx in self.traces.values():
@@ -233,68 +238,103 @@ class Network:
         held over the window, or `currents[step, i]` if currents is 2-D.  With plastic=False, STDP is off;
         with grow=False, creation rules are not applied.  With clamped=True the network is clamped to its
         external input (teacher forcing): spikes still travel and drive STDP, but synaptic current does not
-        reach the membranes, so firing is set by the input alone.  Returns the window's spikes."""
+        reach the membranes, so firing is set by the input alone.  Returns the window's spikes.
+
+        Order within a step t: spikes due at t arrive (synaptic current += w; pre-synaptic STDP trace and
+        depression), every active neuron takes its Euler step (v first, then u with the new v), neurons with
+        v >= V_PEAK spike and reset, their spikes are scheduled (a delay-0 synapse delivers at once, after the
+        membrane update, so it reaches the membrane from step t + 1), post-synaptic STDP (potentiation), and
+        finally the synaptic current decays by exp(-dt / tau_syn)."""
         if n_steps < 0:
             raise ValueError(f"n_steps: must be >= 0, got {n_steps}")
+        n_steps = int(n_steps)
         n = self.n
-        if neurons is None:
-            neurons = np.zeros(0, np.int64)
-        neurons = np.atleast_1d(np.asarray(neurons, np.int64))
-        lanes_a = np.zeros(neurons.size, np.int64) if lanes is None else np.atleast_1d(np.asarray(lanes, np.int64))
+        neurons = _as_ids("neurons", np.zeros(0, np.int64) if neurons is None else neurons)
+        lanes_a = np.zeros(neurons.size, np.int64) if lanes is None else _as_ids("lanes", lanes)
         if lanes_a.shape != neurons.shape:
             raise ValueError(f"lanes: shape {lanes_a.shape} does not match neurons {neurons.shape}")
         if neurons.size and (neurons.min() < 0 or neurons.max() >= n):
             raise ValueError(f"neurons: ids must lie in 0..{n - 1}")
         if lanes_a.size and (lanes_a.min() < 0 or lanes_a.max() >= self.lanes):
             raise ValueError(f"lanes: must lie in 0..{self.lanes - 1}")
-        cur = np.zeros(neurons.size) if currents is None else np.asarray(currents, np.float64)
+        try:
+            cur = np.zeros(neurons.size) if currents is None else np.asarray(currents, np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"currents: not an array of numbers ({exc})") from None
         per_step = cur.ndim == 2
         if per_step and cur.shape != (n_steps, neurons.size):
             raise ValueError(f"currents: shape {cur.shape}, expected ({n_steps}, {neurons.size})")
         if not per_step:
-            cur = np.broadcast_to(cur, neurons.shape)
+            try:
+                cur = np.broadcast_to(cur, neurons.shape)
+            except ValueError:
+                raise ValueError(f"currents: shape {cur.shape} does not match neurons {neurons.shape}") from None
         if not np.all(np.isfinite(cur)):
             raise ValueError("currents: must be finite (got NaN or inf)")
         stim_flat = lanes_a * n + neurons
 
-        # Local (active) arrays.
-        act = np.unique(np.concatenate([self.active, stim_flat]))
-        local_of = {}
-        sim = _Local(self, act)
-        local_of = sim.local_of
-        stim_local = np.array([local_of[f] for f in stim_flat.tolist()], np.int64)
+        # Local (active) arrays: the neurons carried over plus the stimulated ones, in id order.
+        sim = _Local(self, self._union(self.active, stim_flat))
+        stim_local = self._loc[stim_flat]
+        unique_stim = stim_local.size == 0 or np.bincount(stim_local).max() == 1
         if not per_step:
-            ext = np.zeros(act.size)
+            ext = np.zeros(sim.size)
             np.add.at(ext, stim_local, cur)
             sim.ext = ext
         rec_step: list[np.ndarray] = []
         rec_flat: list[np.ndarray] = []
         dt = self.dt
+        decay = self.syn_decay
+        queue = self.queue
         t_end = self.t + n_steps
-        for k in range(n_steps):
-            t = self.t
-            if per_step:
-                sim.ext = np.zeros(sim.size)
-                np.add.at(sim.ext, stim_local, cur[k])
-            arrivals = self.queue.pop(t, None)
-            if arrivals:
-                self._deliver(sim, arrivals, t, plastic, clamped)
-            # Izhikevich step on the active set (v first, u with the new v).
-            v, u = sim.v, sim.u
-            v_old = v.copy()
-            v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + sim.ext + sim.i_syn)
-            u += dt * sim.a * (sim.b * v - u)
-            fired = np.flatnonzero(v >= V_PEAK)
-            sim.dv = v - v_old
-            if fired.size:
-                v[fired] = sim.c[fired]
-                u[fired] += sim.d[fired]
-                flat = sim.flat[fired]
-                rec_step.append(np.full(fired.size, t, np.int64))
-                rec_flat.append(flat)
-                self._on_spikes(flat, t, plastic)
-            sim.i_syn *= self.syn_decay
-            self.t = t + 1
+        last = n_steps - 1
+        try:
+            for k in range(n_steps):
+                t = self.t
+                if per_step:
+                    ext = np.zeros(sim.size)
+                    if unique_stim:
+                        ext[stim_local] = cur[k]
+                    else:
+                        np.add.at(ext, stim_local, cur[k])
+                    sim.ext = ext
+                arrivals = queue.pop(t, None)
+                if arrivals:
+                    self._deliver(sim, arrivals, t, plastic, clamped)
+                # Izhikevich step on the active set (v first, u with the new v), in place; the arithmetic is
+                # exactly v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn); u += dt * a * (b * v - u).
+                v, u = sim.v, sim.u
+                if k == last:
+                    v_old = v.copy()
+                dv = 0.04 * v
+                dv *= v
+                dv += 5.0 * v
+                dv += 140.0
+                dv -= u
+                dv += sim.ext
+                dv += sim.i_syn
+                dv *= dt
+                v += dv
+                du = sim.b * v
+                du -= u
+                du *= sim.dta
+                u += du
+                fired = np.flatnonzero(v >= V_PEAK)
+                if k == last:
+                    sim.dv = v - v_old
+                if fired.size:
+                    v[fired] = sim.c[fired]
+                    u[fired] += sim.d[fired]
+                    flat = sim.flat[fired]
+                    rec_step.append(np.full(fired.size, t, np.int64))
+                    rec_flat.append(flat)
+                    self._on_spikes(sim, flat, t, plastic, clamped)
+                if decay != 1.0:
+                    sim.i_syn *= decay
+                self.t = t + 1
+        except BaseException:
+            sim.release()
+            raise
         sim.write_back()
         # Carry over neurons that are not at rest.
         moving = (np.abs(sim.dv) >= SETTLED_DV) | (np.abs(sim.i_syn) >= 1e-6)
@@ -312,75 +352,162 @@ class Network:
             self._apply_rules(t_end - n_steps, t_end, plastic)
         return SpikeRecord(steps, flats // n if n else flats, flats % n if n else flats)
 
+    def _union(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Sorted unique flat ids of a and b (a scratch mask: linear in the ids, plus a scan of the mask)."""
+        size = self.lanes * self.n
+        if self._mask.size != size:
+            self._mask = np.zeros(size, bool)
+        mask = self._mask
+        mask[a] = True
+        mask[b] = True
+        out = np.flatnonzero(mask).astype(np.int64, copy=False)
+        mask[out] = False
+        return out
+
     def cancel_from(self, neurons, lane: int = 0) -> None:
         """Drop the deliveries still in flight from the given neurons in one lane (lateral inhibition of
         a winner-takes-all: the losers' spikes never reach their targets)."""
         drop = np.asarray(neurons, np.int64)
         for t, entries in list(self.queue.items()):
             kept = []
-            for group, syn, ln in entries:
+            for entry in entries:
+                group, syn, ln, post = entry
                 keep = ~(np.isin(group.pre[syn], drop) & (ln == lane))
-                if keep.any():
-                    kept.append((group, syn[keep], ln[keep]))
+                if keep.all():
+                    kept.append(entry)
+                elif keep.any():
+                    kept.append((group, syn[keep], ln[keep], post[keep]))
             self.queue[t] = kept
 
     def emit(self, neurons, steps, lane: int = 0) -> None:
         """Send spikes from neurons at absolute steps through their outgoing synapses without touching
-        their state (a clamped neuron's output)."""
-        neurons = np.atleast_1d(np.asarray(neurons, np.int64))
-        steps = np.broadcast_to(np.asarray(steps, np.int64), neurons.shape)
+        their state (a clamped neuron's output).  A spike is delivered at step + delay; deliveries due
+        before the network's current step are never made."""
+        neurons = _as_ids("neurons", neurons)
+        if neurons.size and (neurons.min() < 0 or neurons.max() >= self.n):
+            raise ValueError(f"neurons: ids must lie in 0..{self.n - 1}")
+        if not 0 <= lane < self.lanes:
+            raise ValueError(f"lane: must lie in 0..{self.lanes - 1}, got {lane}")
+        try:
+            steps = np.broadcast_to(_as_ids("steps", steps), neurons.shape)
+        except ValueError as exc:
+            if str(exc).startswith("steps:"):
+                raise
+            raise ValueError(f"steps: shape does not match neurons {neurons.shape}") from None
         for group in self.groups.values():
             if group.n == 0:
                 continue
             syn, src = group.outgoing(neurons)
             for s_i, j in zip(syn.tolist(), src.tolist(), strict=True):
-                self.queue[int(steps[j]) + int(group.delay[s_i])].append(
-                    (group, np.array([s_i]), np.array([lane])))
+                arrival = int(steps[j]) + int(group.delay[s_i])
+                self.queue[arrival].append(
+                    (group, np.array([s_i]), np.array([lane]), np.array([lane * self.n + int(group.post[s_i])])))
+                # An emitted spike may repeat a synapse already due at that step: deliver one entry at a time.
+                self._emit_steps.add(arrival)
 
     def _deliver(self, sim: _Local, arrivals, t: int, plastic: bool, clamped: bool = False) -> None:
-        n = self.n
-        for group, syn, lanes in arrivals:
-            post_flat = lanes * n + group.post[syn]
-            if not clamped:
-                loc = sim.ensure(post_flat)
-                np.add.at(sim.i_syn, loc, group.w[syn])
-            stdp = group.stdp
-            if plastic and stdp is not None:
-                x, tx = self._trace(group)
-                decay = np.exp(-(t - tx[lanes, syn]) * self.dt / stdp.tau)
-                x[lanes, syn] = x[lanes, syn] * decay + 1.0
-                tx[lanes, syn] = t
-                # Depression: post spikes strictly before this arrival (s < 0).
-                ypost = self.y[post_flat] * np.exp(-(t - self.ty[post_flat]) * self.dt / stdp.tau)
-                if np.any(ypost > 0):
-                    np.add.at(group._w, syn, -stdp.a_minus * ypost)
-                    group._w[syn] = np.clip(group._w[syn], stdp.w_min, stdp.w_max)
+        """Spikes due at step t.  Entries are (group, synapse ids, lanes, flat post ids), in the order they
+        were sent; a synapse occurs at most once per step and lane unless emit() sent it again."""
+        if t in self._emit_steps:
+            self._emit_steps.discard(t)
+            for entry in arrivals:
+                self._deliver_batch(sim, [entry], t, plastic, clamped)
+        else:
+            self._deliver_batch(sim, arrivals, t, plastic, clamped)
 
-    def _on_spikes(self, flat: np.ndarray, t: int, plastic: bool) -> None:
+    def _deliver_batch(self, sim: _Local, entries, t: int, plastic: bool, clamped: bool) -> None:
+        if len(entries) == 1:
+            group, syn, lanes, post_flat = entries[0]
+            if not clamped:
+                loc = sim.ensure(post_flat)  # (may grow sim.i_syn: take the index first)
+                np.add.at(sim.i_syn, loc, group._w[syn])
+            if plastic and group.stdp is not None:
+                self._depress(group, syn, lanes, post_flat, t)
+            return
+        if not clamped:
+            # One scatter in the order sent (weights are read before this step's depression, which touches
+            # only the synapses delivering now, each once).
+            post_flat = np.concatenate([e[3] for e in entries])
+            w = np.concatenate([e[0]._w[e[1]] for e in entries])
+            loc = sim.ensure(post_flat)
+            np.add.at(sim.i_syn, loc, w)
+        if plastic:
+            by_group: dict[int, list] = {}
+            for e in entries:
+                if e[0].stdp is not None:
+                    by_group.setdefault(id(e[0]), []).append(e)
+            for es in by_group.values():
+                if len(es) == 1:
+                    group, syn, lanes, post_flat = es[0]
+                else:
+                    group = es[0][0]
+                    syn = np.concatenate([e[1] for e in es])
+                    lanes = np.concatenate([e[2] for e in es])
+                    post_flat = np.concatenate([e[3] for e in es])
+                self._depress(group, syn, lanes, post_flat, t)
+
+    def _depress(self, group: Synapses, syn: np.ndarray, lanes: np.ndarray, post_flat: np.ndarray, t: int) -> None:
+        """Pre-synaptic side of STDP at arrival: bump the trace; depression by post spikes strictly before
+        this arrival (s < 0)."""
+        stdp = group.stdp
+        x, tx = self._trace(group)
+        k = lanes * x.shape[1] + syn
+        xf, txf = x.reshape(-1), tx.reshape(-1)
+        decay = np.exp(-(t - txf[k]) * self.dt / stdp.tau)
+        xf[k] = xf[k] * decay + 1.0
+        txf[k] = t
+        ypost = self.y[post_flat] * np.exp(-(t - self.ty[post_flat]) * self.dt / stdp.tau)
+        if np.any(ypost > 0):
+            np.add.at(group._w, syn, -stdp.a_minus * ypost)
+            group._w[syn] = np.clip(group._w[syn], stdp.w_min, stdp.w_max)
+
+    def _on_spikes(self, sim: _Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
         n = self.n
         lanes, ids = flat // n, flat % n
-        for group in self.groups.values():
-            if group.n == 0:
-                continue
-            stdp = group.stdp
-            if plastic and stdp is not None:
-                # Potentiation: arrivals at or before now (s >= 0).
-                syn, src = group.incoming(ids)
-                if syn.size:
-                    ln = lanes[src]
-                    x, tx = self._trace(group)
-                    xv = x[ln, syn] * np.exp(-(t - tx[ln, syn]) * self.dt / stdp.tau)
-                    if np.any(xv > 0):
-                        np.add.at(group._w, syn, stdp.a_plus * xv)
-                        group._w[syn] = np.clip(group._w[syn], stdp.w_min, stdp.w_max)
-            # Schedule deliveries.
+        queue = self.queue
+        groups = [g for g in self.groups.values() if g.n]
+        # Schedule deliveries, one entry per (group, arrival step), synapses in the order found.
+        for group in groups:
             syn, src = group.outgoing(ids)
-            if syn.size:
+            if not syn.size:
+                continue
+            ln = lanes[src]
+            post_flat = ln * n + group._post[syn]
+            delays = group._delay[syn]
+            d0 = int(delays[0])
+            if delays.size == 1 or not np.any(delays != d0):
+                queue[t + d0].append((group, syn, ln, post_flat))
+                continue
+            order = np.argsort(delays, kind="stable")
+            ds = delays[order]
+            syn, ln, post_flat = syn[order], ln[order], post_flat[order]
+            cuts = (np.flatnonzero(ds[1:] != ds[:-1]) + 1).tolist()
+            starts = [0, *cuts]
+            ends = [*cuts, ds.size]
+            for dly, a, b in zip(ds[starts].tolist(), starts, ends, strict=True):
+                queue[t + dly].append((group, syn[a:b], ln[a:b], post_flat[a:b]))
+        # Delay-0 synapses deliver now (after this step's membrane update, before potentiation, so that a
+        # pair at s = 0 counts once, as potentiation).
+        now = queue.pop(t, None)
+        if now:
+            self._deliver(sim, now, t, plastic, clamped)
+        if plastic:
+            # Potentiation: arrivals at or before now (s >= 0).
+            for group in groups:
+                stdp = group.stdp
+                if stdp is None:
+                    continue
+                syn, src = group.incoming(ids)
+                if not syn.size:
+                    continue
                 ln = lanes[src]
-                delays = group.delay[syn]
-                for dly in np.unique(delays):
-                    sel = delays == dly
-                    self.queue[t + int(dly)].append((group, syn[sel], ln[sel]))
+                x, tx = self._trace(group)
+                k = ln * x.shape[1] + syn
+                xf, txf = x.reshape(-1), tx.reshape(-1)
+                xv = xf[k] * np.exp(-(t - txf[k]) * self.dt / stdp.tau)
+                if np.any(xv > 0):
+                    np.add.at(group._w, syn, stdp.a_plus * xv)
+                    group._w[syn] = np.clip(group._w[syn], stdp.w_min, stdp.w_max)
         # Post-synaptic traces (after potentiation, so a pair at s = 0 counts once, as potentiation).
         tau = next((g.stdp.tau for g in self.groups.values() if g.stdp is not None), 5.0)
         self.y[flat] = self.y[flat] * np.exp(-(t - self.ty[flat]) * self.dt / tau) + 1.0
@@ -439,15 +566,38 @@ class Network:
                 self.connect(rule.target, new_pre, new_post, new_w, rule.delay)
 
 
+def _as_ids(name: str, x) -> np.ndarray:
+    """A 1-D int64 array of ids or steps from x, with errors that name the argument."""
+    try:
+        arr = np.atleast_1d(np.asarray(x))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: not an array of integers ({exc})") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: must be 1-D, got shape {arr.shape}")
+    if arr.size == 0:
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError(f"{name}: must be whole numbers (got NaN, inf or a fraction)")
+    elif arr.dtype.kind not in "iub":
+        raise ValueError(f"{name}: must be integers, got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
 class _Local:
-    """The active neurons of one window, gathered into compact arrays."""
+    """The active neurons of one window, gathered into compact arrays.  The network's `_loc` maps a flat
+    id to its local index while the window runs (-1 elsewhere)."""
 
     def __init__(self, net: Network, flat: np.ndarray) -> None:
         self.net = net
         self.flat = flat
-        self.local_of = {f: i for i, f in enumerate(flat.tolist())}
+        size = net.lanes * net.n
+        if net._loc.size != size:
+            net._loc = np.full(size, -1, np.int64)
+        net._loc[flat] = np.arange(flat.size)
         ids = flat % net.n if net.n else flat
         self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
+        self.dta = net.dt * self.a
         self.v, self.u, self.i_syn = net.v[flat], net.u[flat], net.i_syn[flat]
         self.ext = np.zeros(flat.size)
         self.dv = np.zeros(flat.size)
@@ -457,18 +607,22 @@ class _Local:
         return self.flat.size
 
     def ensure(self, flat: np.ndarray) -> np.ndarray:
-        """Local indices of the given flat ids, adding neurons that were not active."""
-        new = [f for f in dict.fromkeys(flat.tolist()) if f not in self.local_of]
-        if new:
+        """Local indices of the given flat ids, adding neurons that were not active (in order of first
+        appearance)."""
+        loc = self.net._loc
+        out = loc[flat]
+        missing = out < 0
+        if missing.any():
             net = self.net
-            add = np.array(new, np.int64)
+            cand = flat[missing]
+            _, first = np.unique(cand, return_index=True)
+            add = cand[np.sort(first)]
             ids = add % net.n
-            base = self.flat.size
-            for f in new:
-                self.local_of[f] = base
-                base += 1
+            loc[add] = np.arange(self.flat.size, self.flat.size + add.size)
             self.flat = np.concatenate([self.flat, add])
-            self.a = np.concatenate([self.a, net.a[ids]])
+            a = net.a[ids]
+            self.a = np.concatenate([self.a, a])
+            self.dta = np.concatenate([self.dta, net.dt * a])
             self.b = np.concatenate([self.b, net.b[ids]])
             self.c = np.concatenate([self.c, net.c[ids]])
             self.d = np.concatenate([self.d, net.d[ids]])
@@ -477,11 +631,16 @@ class _Local:
             self.i_syn = np.concatenate([self.i_syn, net.i_syn[add]])
             self.ext = np.concatenate([self.ext, np.zeros(add.size)])
             self.dv = np.concatenate([self.dv, np.zeros(add.size)])
-        lo = self.local_of
-        return np.fromiter((lo[f] for f in flat.tolist()), np.int64, flat.size)
+            out = loc[flat]
+        return out
+
+    def release(self) -> None:
+        """Forget the local indices (the window is over)."""
+        self.net._loc[self.flat] = -1
 
     def write_back(self) -> None:
         net = self.net
         net.v[self.flat] = self.v
         net.u[self.flat] = self.u
         net.i_syn[self.flat] = self.i_syn
+        self.release()

@@ -1,0 +1,143 @@
+"""Model files: a versioned, deterministic, atomically written container of the learned network.
+
+Layout: MAGIC, a 4-byte little-endian header length, a JSON header (format version, config, bookkeeping,
+and for every array its name, dtype, shape and byte range), then the arrays' bytes compressed with zlib.
+No timestamps, so saving the same network twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from modesnn.errors import ModelFileError
+from modesnn.model.config import ModelConfig
+from modesnn.model.network import ModeSNN
+
+MAGIC = b"MODESNN\x00"
+FORMAT_VERSION = 1
+
+
+def _model_arrays(model: ModeSNN) -> tuple[dict, dict[str, np.ndarray]]:
+    arrays: dict[str, np.ndarray] = {}
+    for name in ("sequence", "sms_to_key", "sms_to_mode"):
+        for field, arr in model.net.groups[name].state().items():
+            arrays[f"{name}.{field}"] = arr
+    for i, rule in enumerate(model.net.rules):
+        keys = np.array(sorted(rule.counts), np.int64)
+        arrays[f"rule{i}.keys"] = keys
+        arrays[f"rule{i}.counts"] = np.array([rule.counts[k] for k in keys.tolist()], np.int64)
+    for mode, counts in model.heard_degrees.items():
+        arrays[f"heard_degrees.{mode}"] = counts
+    for key, counts in model.heard_keys.items():
+        arrays[f"heard_keys.{key}"] = counts
+    for v in range(model.config.voices):
+        arrays[f"voice_pitches.{v}"] = model.voice_pitches[v]
+        arrays[f"voice_durations.{v}"] = model.voice_durations[v]
+    meta = {
+        "positions": model.layout.positions,
+        "meters": model.meters,
+        "sources": model.sources,
+        "pieces_learned": model.pieces_learned,
+        "max_length": model.max_length,
+    }
+    return meta, arrays
+
+
+def model_bytes(model: ModeSNN) -> bytes:
+    """The model file's content."""
+    meta, arrays = _model_arrays(model)
+    index, chunks, offset = [], [], 0
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        raw = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+        index.append({"name": name, "dtype": arr.dtype.str.replace(">", "<"), "shape": list(arr.shape),
+                      "offset": offset, "nbytes": len(raw)})
+        chunks.append(raw)
+        offset += len(raw)
+    header = {"format_version": FORMAT_VERSION, "config": model.config.to_json(), "meta": meta, "arrays": index}
+    head = json.dumps(header, sort_keys=True).encode()
+    return MAGIC + struct.pack("<I", len(head)) + head + zlib.compress(b"".join(chunks), 6)
+
+
+def save_model(model: ModeSNN, path: str | Path) -> Path:
+    """Write atomically: a temp file in the target folder, then rename."""
+    path = Path(path)
+    data = model_bytes(model)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ModelFileError(f"{path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ModelFileError(f"{path}: cannot write model ({exc.strerror or exc})") from None
+    return path
+
+
+def load_model(path: str | Path) -> ModeSNN:
+    """Read a model file; ModelFileError with a one-line reason if it is not a usable model."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such model file") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not data.startswith(MAGIC):
+        raise ModelFileError(f"{path}: not a modesnn model file")
+    try:
+        (hlen,) = struct.unpack("<I", data[len(MAGIC): len(MAGIC) + 4])
+        start = len(MAGIC) + 4
+        header = json.loads(data[start: start + hlen])
+    except (struct.error, ValueError):
+        raise ModelFileError(f"{path}: truncated or corrupt model header") from None
+    version = header.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model format version {version}, this modesnn reads version {FORMAT_VERSION}")
+    try:
+        payload = zlib.decompress(data[start + hlen:])
+        arrays = {}
+        for entry in header["arrays"]:
+            raw = payload[entry["offset"]: entry["offset"] + entry["nbytes"]]
+            if len(raw) != entry["nbytes"]:
+                raise ValueError("short array")
+            arrays[entry["name"]] = np.frombuffer(raw, np.dtype(entry["dtype"])).reshape(entry["shape"]).copy()
+        config = ModelConfig.from_json(header["config"])
+    except (zlib.error, ValueError, KeyError, TypeError):
+        raise ModelFileError(f"{path}: truncated or corrupt model data") from None
+    return _restore(config, header["meta"], arrays)
+
+
+def _restore(config: ModelConfig, meta: dict, arrays: dict[str, np.ndarray]) -> ModeSNN:
+    model = ModeSNN(config)
+    model.layout.ensure_positions(int(meta["positions"]))
+    for name in ("sequence", "sms_to_key", "sms_to_mode"):
+        state = {f: arrays[f"{name}.{f}"] for f in ("pre", "post", "w", "delay")}
+        model.net.groups[name].load_state(state)
+        model.net.history_steps = max(model.net.history_steps, int(state["delay"].max(initial=0)) + 1)
+    for i, rule in enumerate(model.net.rules):
+        keys, counts = arrays[f"rule{i}.keys"], arrays[f"rule{i}.counts"]
+        rule.counts = dict(zip(keys.tolist(), counts.tolist(), strict=True))
+    for mode in model.heard_degrees:
+        model.heard_degrees[mode] = arrays[f"heard_degrees.{mode}"]
+    for key in model.heard_keys:
+        model.heard_keys[key] = arrays[f"heard_keys.{key}"]
+    for v in range(config.voices):
+        model.voice_pitches[v] = arrays[f"voice_pitches.{v}"]
+        model.voice_durations[v] = arrays[f"voice_durations.{v}"]
+    model.meters = dict(meta["meters"])
+    model.sources = list(meta["sources"])
+    model.pieces_learned = int(meta["pieces_learned"])
+    model.max_length = int(meta["max_length"])
+    return model
