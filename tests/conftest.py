@@ -50,3 +50,23 @@ def corpus_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "cache"
     monkeypatch.setenv("MODESNN_CACHE", str(root))
     return root / "corpus"
+
+
+@pytest.fixture(scope="session")
+def shte_pieces(shte_four_files: list[Path]) -> list:
+    """A real slice: every fourth SHTE exercise (49 pieces, both modes, many keys), parsed without cache."""
+    from modesnn.corpus import load_corpus
+
+    result = load_corpus([str(f) for f in shte_four_files[::4]], progress=False, cache=False)
+    assert len(result.pieces) == 49
+    return result.pieces
+
+
+@pytest.fixture(scope="session")
+def shte_model(shte_pieces: list):
+    """A network learned from the SHTE slice (shared by tests that only read it)."""
+    from modesnn.model import ModeSNN
+
+    model = ModeSNN()
+    model.learn(shte_pieces, sources=["shte-slice"])
+    return model

@@ -1,6 +1,84 @@
-"""Placeholder: replaced by the module that implements `modesnn evaluate`."""
+"""`modesnn evaluate --model MODEL -o DIR`: generated pieces of the model, the fixed-prior network and the
+baselines, judged beside the training corpus (metrics.json, report.md and plots in DIR)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from modesnn.cli.common import model_or_default, progress_enabled, report_skipped, warn
+from modesnn.corpus import load_corpus
+from modesnn.errors import ModesnnError
+
+DEFAULT_SEEDS = 3
 
 
-def register(sub):
-    p = sub.add_parser("evaluate", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: 1)
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="judge generated pieces against baselines and the corpus",
+                       description="Reload the pieces the model learned (its sources), fit the baselines "
+                                   "(unconditioned Markov, key-conditioned n-gram, random diatonic) on them, "
+                                   "generate the same keys x seeds with the model, the network with the fixed "
+                                   "prior and every baseline, and write DIR/metrics.json, DIR/report.md and plots.")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the Bach model)")
+    p.add_argument("--keys", default="all",
+                   help="'all' (every key of the model's modes, default) or a comma-separated list, "
+                        "e.g. 'G minor,C major'")
+    p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
+                   help=f"random seeds per key: 0..N-1 (default: {DEFAULT_SEEDS}; about 1-2 s per model piece)")
+    p.add_argument("--length", type=int, default=32, help="notes per voice (default: 32)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the report (created)")
+    p.add_argument("--json", action="store_true", help="print metrics.json to stdout as well")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from modesnn.evaluate.report import check_sentences, parse_keys, run_evaluation, write_report
+
+    if args.seeds < 1:
+        raise ModesnnError(f"--seeds must be at least 1, got {args.seeds}")
+    if args.length < 2:
+        raise ModesnnError(f"--length must be at least 2, got {args.length}")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise ModesnnError(f"{args.output}: exists and is not a folder")
+    model = model_or_default(args.model)
+    try:
+        keys = parse_keys(args.keys, model.config.modes)
+    except ValueError as exc:
+        raise ModesnnError(f"--keys: {exc}") from None
+    if not model.sources:
+        raise ModesnnError("the model does not record the sources it learned, so the baselines cannot be fitted "
+                           "on the same pieces")
+    progress = progress_enabled()
+    t0 = time.perf_counter()
+    corpus = load_corpus(model.sources, voices=model.config.voices, progress=progress)
+    report_skipped(corpus.skipped)
+    if not corpus.pieces:
+        raise ModesnnError(f"no pieces read from the model's sources ({', '.join(model.sources)})")
+    if model.max_length and args.length > model.max_length:
+        warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes)")
+    result = run_evaluation(model, corpus.pieces, keys, range(args.seeds), length=args.length, progress=progress,
+                            log=warn)
+    result["timing"]["total"] = round(time.perf_counter() - t0, 3)
+    paths = write_report(result, model, out, plots=not args.no_plots)
+    if args.json:
+        print((out / "metrics.json").read_text(encoding="utf-8"), end="")
+        return 0
+    for line in check_sentences(result["checks"]):
+        print(line)
+    systems = result["systems"]
+    print(f"{'system':<16} {'in key':>7} {'KK r':>6} {'key exact':>9} {'PCs':>5} {'entropy':>7}")
+    for name, m in systems.items():
+        print(f"{name:<16} {_f(m.get('diatonic')):>7} {_f(m.get('tonal_coherence')):>6} "
+              f"{_f(m.get('key_exact')):>9} {_f(m.get('distinct_pitch_classes'), 2):>5} "
+              f"{_f(m.get('pitch_class_entropy'), 2):>7}")
+    print(f"wrote {len(paths)} files to {out} in {result['timing']['total']:.1f} s")
+    return 0
+
+
+def _f(x, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+

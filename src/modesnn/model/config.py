@@ -27,7 +27,7 @@ class ModelConfig:
     i_key_scale: float = 50.0  # active key group: scale-tone neurons
     i_key_nonscale: float = -100.0  # active key group: non-scale neurons (held silent)
     i_mode: float = 50.0  # active mode group
-    mts_lag_ms: float = 1.0  # the theory subsystem hears a note this long after the sequence memory
+    mts_lag_ms: float = 2.5  # the theory subsystem hears a note this long after the sequence memory
     mts_pulse_ms: float = 2.0  # ... for this long (at most to the end of the slot)
     mode_neuron: str = "fast_spiking"  # Izhikevich preset of mode neurons (the paper does not say)
 

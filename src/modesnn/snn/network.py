@@ -513,8 +513,23 @@ class Network:
         self.y[flat] = self.y[flat] * np.exp(-(t - self.ty[flat]) * self.dt / tau) + 1.0
         self.ty[flat] = t
 
+    def _history_stdp(self, pre: int, post: int, delay: int, stdp: STDP) -> float:
+        """STDP of every spike pair of (pre, post) still in the history, in every lane: a synapse created
+        now has seen the pairs that created it (as its trace would have)."""
+        n = self.n
+        ids, lanes = self.hist_flat % n, self.hist_flat // n
+        total = 0.0
+        for lane in np.unique(lanes[(ids == pre) | (ids == post)]).tolist():
+            tp = self.hist_step[(ids == pre) & (lanes == lane)]
+            tq = self.hist_step[(ids == post) & (lanes == lane)]
+            if tp.size and tq.size:
+                sj = (tq[:, None] - tp[None, :] - delay).ravel() * self.dt
+                total += float(np.sum(np.where(sj >= 0, stdp.a_plus * np.exp(-sj / stdp.tau),
+                                               -stdp.a_minus * np.exp(sj / stdp.tau))))
+        return total
+
     def _apply_rules(self, t0: int, t1: int, plastic: bool) -> None:
-        """Count coincidences for spikes of this window (as post) against the history (as pre)."""
+        """Count coincidences of spike pairs completed in this window; create synapses that reach the threshold."""
         n = self.n
         h_step, h_flat = self.hist_step, self.hist_flat
         h_lane, h_id = h_flat // n, h_flat % n
@@ -527,11 +542,26 @@ class Network:
                 continue
             q_step, q_lane, q_id = h_step[post_sel], h_lane[post_sel], h_id[post_sel]
             p_step, p_lane, p_id = h_step[pre_sel], h_lane[pre_sel], h_id[pre_sel]
-            # All pairs in the same lane (spike counts per window are small).
+            # All pairs in the same lane (spike counts per window are small).  Each pair is counted once, in
+            # the window of its later spike: post spikes of this window against every pre spike so far, and
+            # pre spikes of this window against post spikes of earlier windows.
             qi, pi = np.nonzero(q_lane[:, None] == p_lane[None, :])
+            late_pre_sel = in_window & pre_sel
+            ok = np.ones(qi.size, bool)
+            if late_pre_sel.any():
+                early_post = ~in_window & np.isin(h_tag, rule.post_tags)
+                ex_q, ex_p = np.nonzero((h_lane[early_post][:, None] == h_lane[late_pre_sel][None, :]))
+                if ex_q.size:
+                    q_step = np.concatenate([q_step, h_step[early_post]])
+                    q_lane = np.concatenate([q_lane, h_lane[early_post]])
+                    q_id = np.concatenate([q_id, h_id[early_post]])
+                    p_step = np.concatenate([p_step, h_step[late_pre_sel]])
+                    p_id = np.concatenate([p_id, h_id[late_pre_sel]])
+                    qi = np.concatenate([qi, ex_q + post_sel.sum()])
+                    pi = np.concatenate([pi, ex_p + pre_sel.sum()])
+                    ok = np.ones(qi.size, bool)
             s = q_step[qi] - p_step[pi] - rule.delay
-            ok = np.abs(s) <= rule.window
-            # Each pair is counted once, in the window of its post spike, against the pre spikes seen so far.
+            ok &= np.abs(s) <= rule.window
             qi, pi, s = qi[ok], pi[ok], s[ok]
             if qi.size == 0:
                 continue
@@ -553,10 +583,7 @@ class Network:
                     rule.counts.pop(key, None)
                     w0 = 0.0
                     if plastic and stdp is not None:
-                        # The new synapse has seen the spike pairs that created it (trace form).
-                        sj = s[inv == j] * self.dt
-                        w0 = float(np.sum(np.where(sj >= 0, stdp.a_plus * np.exp(-sj / stdp.tau),
-                                                   -stdp.a_minus * np.exp(sj / stdp.tau))))
+                        w0 = self._history_stdp(key >> 32, key & 0xFFFFFFFF, rule.delay, stdp)
                     new_pre.append(key >> 32)
                     new_post.append(key & 0xFFFFFFFF)
                     new_w.append(w0)
