@@ -1,14 +1,15 @@
 """Generation: compose N voices in a requested mode and key with a learned network.
 
 Each slot (one note per voice) the requested key group is driven (scale tones +50, non-scale held silent)
-with its mode group, seed notes are clamped for the first slots, and the sequence-memory neurons of the next
+with its mode group, seed notes are clamped for the first slot, and the sequence-memory neurons of the next
 position receive two kinds of synaptic input: learned sequence synapses from the notes chosen at the four
 previous positions, and key -> pitch synapses whose weights come from the *learned* SMS -> mode profile
 carried to the requested tonic by the mode -> key hierarchy (so a key never heard in training works the
-same way; `prior="fixed"` uses the release's flat prior instead).  The slot is simulated (5 ms) and a
-winner-takes-all readout per voice picks the pitch neuron with the most spikes, and likewise the duration
-neuron: ties go to the higher membrane potential, then to the seeded generator.  The losers' spikes are
-withdrawn before they reach later positions.  A slot where no candidate fires falls back to the strongest
+same way; `prior="fixed"` uses the release's flat prior instead).  Degrees outside the scale are inhibited.
+The slot is simulated (5 ms) and a winner-takes-all readout per voice picks the pitch neuron with the most
+spikes, and likewise the duration neuron: ties go to the higher membrane potential, then to the seeded
+generator.  Every other neuron the slot touched is silenced (lateral inhibition: state reset, spikes
+withdrawn) before it reaches later positions.  A slot where no candidate fires falls back to the strongest
 learned candidate (largest learned input), never to a fixed default.
 
 Positions past the longest learned piece have no learned transitions; generation continues there by
@@ -81,16 +82,18 @@ class _Composer:
         self.one_beat = model.duration_column(1.0)[0]
 
     def _bias_weights(self, prior: str) -> np.ndarray:
-        """Key -> pitch weight by scale degree: the learned mode profile, scaled so its largest is
-        bias_gain; or the release's flat prior over scale tones."""
+        """Key -> pitch weight by scale degree.  Learned: the learned mode profile scaled so its largest is
+        bias_gain and compressed by bias_exponent (the tonic pulls harder without drowning the other scale
+        tones).  Degrees outside the scale are inhibited by `nonscale_inhibition` (the hierarchy's inhibitory
+        side) less what was learned for them, so learned chromatic tones stay reachable through strong
+        sequence input.  Fixed: the release's flat prior over scale tones."""
         c, mode = self.c, self.key.mode
         scale = MODES[mode].mask
         if prior == "fixed":
             return np.where(scale, c.fixed_prior_weight, 0.0)
         prof = self.model.mode_profile(mode)
-        if prof.max() <= 0:
-            return np.where(scale, c.bias_gain, 0.0)
-        return c.bias_gain * prof / prof.max()
+        learned = (prof / prof.max()) ** c.bias_exponent if prof.max() > 0 else scale.astype(float)
+        return c.bias_gain * learned - np.where(scale, 0.0, c.nonscale_inhibition)
 
     def grid_pos(self, k: int, n_seed: int) -> int:
         span = self.model.max_length
@@ -115,18 +118,34 @@ class _Composer:
         self.model.bias.load_state({f: np.zeros(0, np.float64 if f == "w" else np.int64)
                                     for f in ("pre", "post", "w", "delay")})
 
-    def wire_bias(self, pos: int) -> None:
-        """Key -> pitch synapses onto the candidates of this position only (pitches in each voice's range)."""
+    def wire_bias(self, pos: int, context: list[int]) -> None:
+        """Key -> pitch synapses onto this position's candidates: the pitches the sequence memory proposes
+        (targets of learned synapses from the notes just chosen), or, in a voice with no learned
+        continuation, every pitch of the voice's range.  Scale tones get excitation from the key neuron of
+        their pitch class; other pitches inhibition from the (always active) tonic neuron."""
         self.clear_bias()
+        lay, seq = self.lay, self.model.sequence
+        proposed = np.zeros(0, np.int64)
+        if context and seq.n:
+            syn, _ = seq.outgoing(np.array(context, np.int64))
+            proposed = seq.post[syn]
+            proposed = np.unique(proposed[(lay.kind[proposed] == PITCH) & (lay.pos[proposed] == pos)])
         pre, post, w = [], [], []
+        scale = MODES[self.key.mode].mask
         for v, (lo, hi) in enumerate(self.ranges):
-            pitches = np.arange(max(lo - 2, 0), min(hi + 2, 127) + 1)
+            mine = proposed[lay.voice[proposed] == v]
+            if mine.size:
+                pitches = lay.val[mine]
+                pitches = pitches[pitches != REST]
+            else:
+                pitches = np.arange(max(lo - 2, 0), min(hi + 2, 127) + 1)
             degrees = (pitches - self.key.tonic) % 12
             weights = self.bias_w[degrees]
-            keep = weights > 0
-            pitches, weights = pitches[keep], weights[keep]
-            pre += self.key_ids[pitches % 12].tolist()
-            post += self.lay.sms_id(v, PITCH, pos, pitches).tolist()
+            keep = weights != 0
+            pitches, degrees, weights = pitches[keep], degrees[keep], weights[keep]
+            sources = np.where(scale[degrees], self.key_ids[pitches % 12], self.key_ids[self.key.tonic])
+            pre += sources.tolist()
+            post += lay.sms_id(v, PITCH, pos, pitches).tolist()
             w += weights.tolist()
         if pre:
             self.net.connect(self.model.bias, pre, post, w, 0)
@@ -214,7 +233,7 @@ def compose(
                     ids += [int(lay.sms_id(v, PITCH, pos, seeds[v])), int(lay.sms_id(v, DURATION, pos, comp.one_beat))]
                     cur += [c.i_note, c.i_note]
             else:
-                comp.wire_bias(pos)
+                comp.wire_bias(pos, [i for h in history[-c.max_delay_slots:] for i in h])
             t0 = net.t
             spikes = net.run(slot, ids, cur, plastic=False, grow=False)
             if k < n_seed:
@@ -232,10 +251,10 @@ def compose(
                     winners.append(nid)
                     if not fired:
                         net.emit([nid, nid], [t0 + 14, t0 + 33])
-            fired_here = spikes.neuron[(lay.pos[spikes.neuron] == pos) & (lay.kind[spikes.neuron] <= DURATION)]
-            losers = np.setdiff1d(fired_here, winners)
-            if losers.size:
-                net.cancel_from(losers)
+            # Lateral inhibition: every other neuron this slot touched is silenced.
+            touched = net.active[(lay.kind[net.active % net.n] == PITCH) | (lay.kind[net.active % net.n] == DURATION)]
+            net.silence(np.setdiff1d(np.union1d(touched, spikes.neuron[lay.kind[spikes.neuron] <= DURATION]),
+                                     winners))
             history.append(winners)
     finally:
         net.reset_state()

@@ -44,6 +44,8 @@ class ModelConfig:
     # generation
     hierarchy_weight: float = 1.5  # mode -> key synapses (+ scale degrees, - others); subthreshold alone
     bias_gain: float = 12.0  # key -> sequence-memory weight for the strongest learned degree
+    bias_exponent: float = 0.75  # compresses the learned profile: weight = gain * (profile / max) ** exponent
+    nonscale_inhibition: float = 60.0  # key -> pitch inhibition of degrees outside the mode's scale
     prior: str = "learned"  # "learned" (from MTS <-> SMS weights) or "fixed" (release: flat prior)
     fixed_prior_weight: float = 8.0
 

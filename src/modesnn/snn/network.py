@@ -367,17 +367,43 @@ class Network:
     def cancel_from(self, neurons, lane: int = 0) -> None:
         """Drop the deliveries still in flight from the given neurons in one lane (lateral inhibition of
         a winner-takes-all: the losers' spikes never reach their targets)."""
-        drop = np.asarray(neurons, np.int64)
-        for t, entries in list(self.queue.items()):
-            kept = []
-            for entry in entries:
-                group, syn, ln, post = entry
-                keep = ~(np.isin(group.pre[syn], drop) & (ln == lane))
-                if keep.all():
-                    kept.append(entry)
-                elif keep.any():
-                    kept.append((group, syn[keep], ln[keep], post[keep]))
-            self.queue[t] = kept
+        drop = np.unique(np.asarray(neurons, np.int64))
+        if drop.size == 0 or not self.queue:
+            return
+        # One membership test per group over all its queued entries (the queue can hold thousands).
+        by_group: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for t, entries in self.queue.items():
+            for i, entry in enumerate(entries):
+                by_group[id(entry[0])].append((t, i))
+        for refs in by_group.values():
+            entries = [self.queue[t][i] for t, i in refs]
+            group = entries[0][0]
+            sizes = [e[1].size for e in entries]
+            syn = np.concatenate([e[1] for e in entries])
+            ln = np.concatenate([e[2] for e in entries])
+            hit = np.isin(group.pre[syn], drop, assume_unique=False) & (ln == lane)
+            if not hit.any():
+                continue
+            keep_all = np.split(~hit, np.cumsum(sizes)[:-1])
+            for (t, i), entry, keep in zip(refs, entries, keep_all, strict=True):
+                if not keep.all():
+                    g, syn_e, ln_e, post_e = entry
+                    self.queue[t][i] = (g, syn_e[keep], ln_e[keep], post_e[keep])
+        for t in list(self.queue):
+            self.queue[t] = [e for e in self.queue[t] if e[1].size]
+
+    def silence(self, neurons, lane: int = 0) -> None:
+        """Inhibit neurons in one lane: back to their initial state, synaptic current cleared, in-flight
+        spikes withdrawn (the losers of a winner-takes-all)."""
+        ids = np.atleast_1d(np.asarray(neurons, np.int64))
+        if ids.size == 0:
+            return
+        self.cancel_from(ids, lane)
+        flat = lane * self.n + ids
+        self.v[flat] = V_INIT
+        self.u[flat] = self.b[ids] * V_INIT
+        self.i_syn[flat] = 0.0
+        self.active = self.active[~np.isin(self.active, flat)]
 
     def emit(self, neurons, steps, lane: int = 0) -> None:
         """Send spikes from neurons at absolute steps through their outgoing synapses without touching
@@ -550,7 +576,7 @@ class Network:
             ok = np.ones(qi.size, bool)
             if late_pre_sel.any():
                 early_post = ~in_window & np.isin(h_tag, rule.post_tags)
-                ex_q, ex_p = np.nonzero((h_lane[early_post][:, None] == h_lane[late_pre_sel][None, :]))
+                ex_q, ex_p = np.nonzero(h_lane[early_post][:, None] == h_lane[late_pre_sel][None, :])
                 if ex_q.size:
                     q_step = np.concatenate([q_step, h_step[early_post]])
                     q_lane = np.concatenate([q_lane, h_lane[early_post]])
