@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from modesnn import __version__
 from modesnn.corpus import CorpusResult, load_corpus
 from modesnn.corpus.cache import cache_dir
 from modesnn.model import FORMAT_VERSION, LearnReport, ModelConfig, ModeSNN, load_model, save_model
@@ -44,7 +45,7 @@ def learn_sources(
 
 def default_model_path() -> Path:
     """Where the model learned from the embedded Bach chorales is kept (beside the corpus cache)."""
-    return cache_dir().parent / "models" / f"bach-format{FORMAT_VERSION}.modesnn"
+    return cache_dir().parent / "models" / f"bach-{__version__}-format{FORMAT_VERSION}.modesnn"
 
 
 def default_model(progress: bool = True, log: Callable[[str], None] | None = None) -> ModeSNN:

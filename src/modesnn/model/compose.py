@@ -235,7 +235,8 @@ def compose(
             else:
                 comp.wire_bias(pos, [i for h in history[-c.max_delay_slots:] for i in h])
             t0 = net.t
-            spikes = net.run(slot, ids, cur, plastic=False, grow=False)
+            noise = (c.noise_sigma, comp.rng) if c.noise_sigma > 0 and k >= n_seed else None
+            spikes = net.run(slot, ids, cur, plastic=False, grow=False, noise=noise)
             if k < n_seed:
                 history.append([int(i) for i in ids[24:]])
                 continue

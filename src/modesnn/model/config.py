@@ -35,7 +35,7 @@ class ModelConfig:
     tau_stdp: float = 5.0  # ms
     a_sms: float = 1.0  # STDP amplitude inside the sequence memory
     a_mts: float = 5.0  # STDP amplitude for sequence memory -> theory subsystem synapses
-    w_max_sms: float = 20.0
+    w_max_sms: float = 100.0
     w_max_mts: float = 1000.0
     creation_threshold: int = 5  # "oscillations" (coincidences) before a synapse is created (paper: 5)
     coincidence_ms: float = 5.0  # +/- window for a coincidence
@@ -44,8 +44,9 @@ class ModelConfig:
     # generation
     hierarchy_weight: float = 1.5  # mode -> key synapses (+ scale degrees, - others); subthreshold alone
     bias_gain: float = 12.0  # key -> sequence-memory weight for the strongest learned degree
-    bias_exponent: float = 0.75  # compresses the learned profile: weight = gain * (profile / max) ** exponent
-    nonscale_inhibition: float = 60.0  # key -> pitch inhibition of degrees outside the mode's scale
+    bias_exponent: float = 1.0  # compresses the learned profile: weight = gain * (profile / max) ** exponent
+    nonscale_inhibition: float = 200.0  # key -> pitch inhibition of degrees outside the mode's scale
+    noise_sigma: float = 100.0  # background input noise (std of the current, per step) while composing
     prior: str = "learned"  # "learned" (from MTS <-> SMS weights) or "fixed" (release: flat prior)
     fixed_prior_weight: float = 8.0
 

@@ -104,8 +104,13 @@ class Network:
         if size < 0:
             raise ValueError(f"size: must be >= 0, got {size}")
         cols = []
+        if len(params) != 4:
+            raise ValueError(f"params: need the four Izhikevich parameters (a, b, c, d), got {len(params)}")
         for pname, value in zip("abcd", params, strict=True):
-            arr = np.broadcast_to(np.asarray(value, np.float64), (size,))
+            try:
+                arr = np.broadcast_to(np.asarray(value, np.float64), (size,))
+            except ValueError:
+                raise ValueError(f"params.{pname}: shape {np.shape(value)} does not fit {size} neurons") from None
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"params.{pname}: must be finite (got NaN or inf)")
             cols.append(arr)
@@ -135,11 +140,13 @@ class Network:
 
     def connect(self, group: Synapses, pre, post, weight, delay) -> np.ndarray:
         """Add synapses to a group, checking ids against the network."""
-        pre_a, post_a = np.atleast_1d(np.asarray(pre)), np.atleast_1d(np.asarray(post))
+        pre_a, post_a = _as_ids("pre", pre), _as_ids("post", post)
+        if pre_a.shape != post_a.shape:
+            raise ValueError(f"post: shape {post_a.shape} does not match pre {pre_a.shape}")
         if pre_a.size and (pre_a.max() >= self.n or post_a.max() >= self.n):
             raise ValueError(f"pre/post: neuron id beyond network size {self.n}")
-        idx = group.add(pre, post, weight, delay)
-        self.history_steps = max(self.history_steps, int(group.delay.max(initial=0)) + 1)
+        idx = group.add(pre_a, post_a, weight, delay)
+        self.history_steps = max(self.history_steps, group.max_delay + 1)
         return idx
 
     def add_rule(self, rule: CreationRule) -> CreationRule:
@@ -165,6 +172,10 @@ class Network:
         # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
         self.queue: dict[int, list[tuple[Synapses, np.ndarray, np.ndarray, np.ndarray]]] = defaultdict(list)
         self._emit_steps: set[int] = set()
+        self._pending: dict[str, _Pending] = {}  # spikes not yet sorted into the queue, per group
+        self._decay_tables: dict[float, np.ndarray] = {}
+        self._zero_buf = np.zeros(0, np.int64)
+        self._due: float = math.inf  # first step at which a pending spike may arrive
         self._loc = np.zeros(0, np.int64)  # flat id -> local index while a window runs (scratch)
         self._mask = np.zeros(0, bool)  # scratch for the union of active ids
         self.hist_step = np.zeros(0, np.int64)
@@ -196,6 +207,8 @@ class Network:
         self.hist_flat = reflat(self.hist_flat)
         for t, entries in self.queue.items():
             self.queue[t] = [(g, syn, ln, reflat(post)) for g, syn, ln, post in entries]
+        for p in self._pending.values():
+            p.flats = [reflat(f) for f in p.flats]
 
     def reset_state(self) -> None:
         """Neurons back to their initial state, no spikes in flight; synapses and rule counts are kept."""
@@ -207,6 +220,8 @@ class Network:
         self.active = np.zeros(0, np.int64)
         self.queue.clear()
         self._emit_steps.clear()
+        self._pending.clear()
+        self._due = math.inf
         self.hist_step = np.zeros(0, np.int64)
         self.hist_flat = np.zeros(0, np.int64)
         for x, tx in self.traces.values():
@@ -233,12 +248,15 @@ class Network:
         plastic: bool = True,
         grow: bool = True,
         clamped: bool = False,
+        noise: tuple[float, np.random.Generator] | None = None,
     ) -> SpikeRecord:
         """Advance `n_steps` steps.  `neurons[i]` in lane `lanes[i]` (default 0) receives `currents[i]`
         held over the window, or `currents[step, i]` if currents is 2-D.  With plastic=False, STDP is off;
         with grow=False, creation rules are not applied.  With clamped=True the network is clamped to its
         external input (teacher forcing): spikes still travel and drive STDP, but synaptic current does not
-        reach the membranes, so firing is set by the input alone.  Returns the window's spikes.
+        reach the membranes, so firing is set by the input alone.  noise = (sigma, generator) adds
+        sigma * N(0, 1) to the input current of every active neuron at every step (background activity; the
+        seeded generator keeps runs reproducible).  Returns the window's spikes.
 
         Order within a step t: spikes due at t arrive (synaptic current += w; pre-synaptic STDP trace and
         depression), every active neuron takes its Euler step (v first, then u with the new v), neurons with
@@ -298,6 +316,8 @@ class Network:
                     else:
                         np.add.at(ext, stim_local, cur[k])
                     sim.ext = ext
+                if self._due <= t:
+                    self._flush(t)
                 arrivals = queue.pop(t, None)
                 if arrivals:
                     self._deliver(sim, arrivals, t, plastic, clamped)
@@ -313,6 +333,8 @@ class Network:
                 dv -= u
                 dv += sim.ext
                 dv += sim.i_syn
+                if noise is not None:
+                    dv += noise[0] * noise[1].standard_normal(v.size)
                 dv *= dt
                 v += dv
                 du = sim.b * v
@@ -368,6 +390,7 @@ class Network:
         """Drop the deliveries still in flight from the given neurons in one lane (lateral inhibition of
         a winner-takes-all: the losers' spikes never reach their targets)."""
         drop = np.unique(np.asarray(neurons, np.int64))
+        self._flush()
         if drop.size == 0 or not self.queue:
             return
         # One membership test per group over all its queued entries (the queue can hold thousands).
@@ -420,6 +443,7 @@ class Network:
             if str(exc).startswith("steps:"):
                 raise
             raise ValueError(f"steps: shape does not match neurons {neurons.shape}") from None
+        self._flush()  # spikes already sent go first
         for group in self.groups.values():
             if group.n == 0:
                 continue
@@ -442,79 +466,70 @@ class Network:
             self._deliver_batch(sim, arrivals, t, plastic, clamped)
 
     def _deliver_batch(self, sim: _Local, entries, t: int, plastic: bool, clamped: bool) -> None:
+        """Deliver entries group by group (groups in creation order, each in sending order): synaptic
+        current += w (weights as they are before this step's depression, which touches only the synapses
+        delivering now, each once), then the pre-synaptic side of STDP."""
         if len(entries) == 1:
-            group, syn, lanes, post_flat = entries[0]
+            batches = [entries[0]]
+        else:
+            by_group: dict[str, list] = {}
+            for e in entries:
+                by_group.setdefault(e[0].name, []).append(e)
+            if not clamped and len(by_group) > 1:
+                sim.ensure(np.concatenate([e[3] for e in entries]))  # new neurons in order of arrival
+            batches = []
+            for name in self.groups:
+                es = by_group.get(name)
+                if es is None:
+                    continue
+                if len(es) == 1:
+                    batches.append(es[0])
+                else:
+                    syn = np.concatenate([e[1] for e in es])
+                    lanes = self._zeros(syn.size) if self.lanes == 1 else np.concatenate([e[2] for e in es])
+                    batches.append((es[0][0], syn, lanes, np.concatenate([e[3] for e in es])))
+        for group, syn, lanes, post_flat in batches:
             if not clamped:
                 loc = sim.ensure(post_flat)  # (may grow sim.i_syn: take the index first)
                 np.add.at(sim.i_syn, loc, group._w[syn])
             if plastic and group.stdp is not None:
-                self._depress(group, syn, lanes, post_flat, t)
-            return
-        if not clamped:
-            # One scatter in the order sent (weights are read before this step's depression, which touches
-            # only the synapses delivering now, each once).
-            post_flat = np.concatenate([e[3] for e in entries])
-            w = np.concatenate([e[0]._w[e[1]] for e in entries])
-            loc = sim.ensure(post_flat)
-            np.add.at(sim.i_syn, loc, w)
-        if plastic:
-            by_group: dict[int, list] = {}
-            for e in entries:
-                if e[0].stdp is not None:
-                    by_group.setdefault(id(e[0]), []).append(e)
-            for es in by_group.values():
-                if len(es) == 1:
-                    group, syn, lanes, post_flat = es[0]
-                else:
-                    group = es[0][0]
-                    syn = np.concatenate([e[1] for e in es])
-                    lanes = np.concatenate([e[2] for e in es])
-                    post_flat = np.concatenate([e[3] for e in es])
-                self._depress(group, syn, lanes, post_flat, t)
+                self._depress(group, syn, lanes, post_flat, t, unique=self.lanes == 1 and t not in self._emit_steps)
 
-    def _depress(self, group: Synapses, syn: np.ndarray, lanes: np.ndarray, post_flat: np.ndarray, t: int) -> None:
+    def _depress(self, group: Synapses, syn: np.ndarray, lanes: np.ndarray, post_flat: np.ndarray, t: int,
+                 unique: bool = False) -> None:
         """Pre-synaptic side of STDP at arrival: bump the trace; depression by post spikes strictly before
-        this arrival (s < 0)."""
+        this arrival (s < 0).  unique: no synapse occurs twice in syn (one lane, nothing emitted)."""
         stdp = group.stdp
         x, tx = self._trace(group)
-        k = lanes * x.shape[1] + syn
+        k = syn if self.lanes == 1 else lanes * x.shape[1] + syn
         xf, txf = x.reshape(-1), tx.reshape(-1)
-        decay = np.exp(-(t - txf[k]) * self.dt / stdp.tau)
-        xf[k] = xf[k] * decay + 1.0
+        decay = self._decay(stdp.tau)  # (take with mode="clip": the last entry, 0.0, for longer gaps)
+        xf[k] = xf[k] * decay.take(t - txf[k], mode="clip") + 1.0
         txf[k] = t
-        ypost = self.y[post_flat] * np.exp(-(t - self.ty[post_flat]) * self.dt / stdp.tau)
+        ypost = self.y[post_flat] * decay.take(t - self.ty[post_flat], mode="clip")
         if np.any(ypost > 0):
-            np.add.at(group._w, syn, -stdp.a_minus * ypost)
-            group._w[syn] = np.clip(group._w[syn], stdp.w_min, stdp.w_max)
+            _add_clipped(group._w, syn, -stdp.a_minus * ypost, stdp, unique)
 
     def _on_spikes(self, sim: _Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
         n = self.n
         lanes, ids = flat // n, flat % n
-        queue = self.queue
         groups = [g for g in self.groups.values() if g.n]
-        # Schedule deliveries, one entry per (group, arrival step), synapses in the order found.
+        # Deliveries are scheduled lazily: a group's spikes wait (with the group's size at the time, so that
+        # synapses created later do not carry them) until the group's shortest delay says the first of them
+        # may arrive; then the whole batch is sorted into the queue at once.  Delay-0 groups go at once.
         for group in groups:
-            syn, src = group.outgoing(ids)
-            if not syn.size:
-                continue
-            ln = lanes[src]
-            post_flat = ln * n + group._post[syn]
-            delays = group._delay[syn]
-            d0 = int(delays[0])
-            if delays.size == 1 or not np.any(delays != d0):
-                queue[t + d0].append((group, syn, ln, post_flat))
-                continue
-            order = np.argsort(delays, kind="stable")
-            ds = delays[order]
-            syn, ln, post_flat = syn[order], ln[order], post_flat[order]
-            cuts = (np.flatnonzero(ds[1:] != ds[:-1]) + 1).tolist()
-            starts = [0, *cuts]
-            ends = [*cuts, ds.size]
-            for dly, a, b in zip(ds[starts].tolist(), starts, ends, strict=True):
-                queue[t + dly].append((group, syn[a:b], ln[a:b], post_flat[a:b]))
+            p = self._pending.get(group.name)
+            if p is None:
+                p = self._pending[group.name] = _Pending(group, t)
+            p.steps.append(t)
+            p.flats.append(flat)
+            p.sizes.append(group.n)
+            self._due = min(self._due, p.first + group.min_delay)
+        if self._due <= t:
+            self._flush(t)
         # Delay-0 synapses deliver now (after this step's membrane update, before potentiation, so that a
         # pair at s = 0 counts once, as potentiation).
-        now = queue.pop(t, None)
+        now = self.queue.pop(t, None)
         if now:
             self._deliver(sim, now, t, plastic, clamped)
         if plastic:
@@ -526,18 +541,102 @@ class Network:
                 syn, src = group.incoming(ids)
                 if not syn.size:
                     continue
-                ln = lanes[src]
                 x, tx = self._trace(group)
-                k = ln * x.shape[1] + syn
+                k = syn if self.lanes == 1 else lanes[src] * x.shape[1] + syn
                 xf, txf = x.reshape(-1), tx.reshape(-1)
-                xv = xf[k] * np.exp(-(t - txf[k]) * self.dt / stdp.tau)
+                decay = self._decay(stdp.tau)
+                xv = xf[k] * decay.take(t - txf[k], mode="clip")
                 if np.any(xv > 0):
-                    np.add.at(group._w, syn, stdp.a_plus * xv)
-                    group._w[syn] = np.clip(group._w[syn], stdp.w_min, stdp.w_max)
+                    # (one spike per neuron and lane: a synapse occurs once per lane)
+                    _add_clipped(group._w, syn, stdp.a_plus * xv, stdp, self.lanes == 1)
         # Post-synaptic traces (after potentiation, so a pair at s = 0 counts once, as potentiation).
         tau = next((g.stdp.tau for g in self.groups.values() if g.stdp is not None), 5.0)
-        self.y[flat] = self.y[flat] * np.exp(-(t - self.ty[flat]) * self.dt / tau) + 1.0
+        decay = self._decay(tau)
+        self.y[flat] = self.y[flat] * decay.take(t - self.ty[flat], mode="clip") + 1.0
         self.ty[flat] = t
+
+    def _decay(self, tau: float) -> np.ndarray:
+        """exp(-d dt / tau) for whole steps d = 0, 1, ..., up to the first d where it is exactly 0.0 (so
+        that table[min(d, last)] is exp(-d dt / tau) for every d >= 0), computed by the same formula."""
+        table = self._decay_tables.get(tau)
+        if table is None:
+            size = int(math.ceil(746.0 * tau / self.dt)) + 2
+            if size > 4_000_000:
+                raise ValueError(f"stdp.tau: {tau} ms is too long for dt = {self.dt} ms")
+            table = np.exp(-np.arange(size, dtype=np.int64) * self.dt / tau)
+            table[-1] = 0.0
+            self._decay_tables[tau] = table
+        return table
+
+    def _flush(self, t: int | None = None) -> None:
+        """Put the pending spikes of every group due by step t (all groups if t is None) into the queue:
+        one entry per (group, arrival step), synapses in sending order (spike step, spiking neuron, synapse
+        id)."""
+        n = self.n
+        queue = self.queue
+        due = math.inf
+        for name, p in list(self._pending.items()):
+            group = p.group
+            if t is not None and p.first + group.min_delay > t:
+                due = min(due, p.first + group.min_delay)
+                continue
+            del self._pending[name]
+            if group is not self.groups.get(name):
+                continue
+            if len(p.flats) == 1:
+                flat = p.flats[0]
+                steps = None
+            else:
+                flat = np.concatenate(p.flats)
+                steps = np.repeat(p.steps, [f.size for f in p.flats])
+            syn, src = group.outgoing(flat % n)
+            if not syn.size:
+                continue
+            if any(size != group.n for size in p.sizes):
+                # Synapses were created after some of these spikes: those spikes do not use them.
+                sizes = np.repeat(p.sizes, [f.size for f in p.flats])
+                keep = syn < sizes[src]
+                syn, src = syn[keep], src[keep]
+                if not syn.size:
+                    continue
+            if self.lanes == 1:
+                ln = self._zeros(syn.size)
+                post_flat = group._post[syn]
+            else:
+                ln = flat[src] // n
+                post_flat = ln * n + group._post[syn]
+            # Arrival steps lie in [lo, lo + span] (bounds from the group's delays, no pass over the data).
+            lo = p.first + group.min_delay
+            span = p.steps[-1] + group.max_delay - lo
+            if span == 0:
+                queue[lo].append((group, syn, ln, post_flat))
+                continue
+            if span < 32768 and group.max_delay < 32768:
+                # (16-bit keys: numpy's stable sort is then a radix sort, 2-3x faster than on int64)
+                key = group._delay[syn].astype(np.int16)
+                key -= group.min_delay
+                if steps is not None:
+                    key += (steps - p.first).astype(np.int16)[src]
+            else:
+                key = group._delay[syn] - group.min_delay
+                if steps is not None:
+                    key += (steps - p.first)[src]
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            syn, ln, post_flat = syn[order], ln[order], post_flat[order]
+            cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
+            starts = [0, *cuts]
+            ends = [*cuts, key.size]
+            for step, a, b in zip(key[starts].tolist(), starts, ends, strict=True):
+                queue[lo + step].append((group, syn[a:b], ln[a:b], post_flat[a:b]))
+        self._due = due
+
+    def _zeros(self, size: int) -> np.ndarray:
+        """A read-only view of `size` int64 zeros (the lane of every delivery when there is one lane)."""
+        if self._zero_buf.size < size:
+            self._zero_buf = np.zeros(max(size, 2 * self._zero_buf.size), np.int64)
+            self._zero_buf.flags.writeable = False
+        return self._zero_buf[:size]
 
     def _history_stdp(self, pre: int, post: int, delay: int, stdp: STDP) -> float:
         """STDP of every spike pair of (pre, post) still in the history, in every lane: a synapse created
@@ -619,6 +718,29 @@ class Network:
                 self.connect(rule.target, new_pre, new_post, new_w, rule.delay)
 
 
+def _add_clipped(w: np.ndarray, syn: np.ndarray, dw: np.ndarray, stdp: STDP, unique: bool) -> None:
+    """w[syn] += dw (repeated synapses add up, in order), then clip to [w_min, w_max]."""
+    if unique:
+        w[syn] = np.clip(w[syn] + dw, stdp.w_min, stdp.w_max)
+    else:
+        np.add.at(w, syn, dw)
+        w[syn] = np.clip(w[syn], stdp.w_min, stdp.w_max)
+
+
+class _Pending:
+    """Spikes of one group waiting to be sorted into the queue: per spike step, the flat ids that fired and
+    the group's size then."""
+
+    __slots__ = ("group", "first", "steps", "flats", "sizes")
+
+    def __init__(self, group: Synapses, first: int) -> None:
+        self.group = group
+        self.first = first
+        self.steps: list[int] = []
+        self.flats: list[np.ndarray] = []
+        self.sizes: list[int] = []
+
+
 def _as_ids(name: str, x) -> np.ndarray:
     """A 1-D int64 array of ids or steps from x, with errors that name the argument."""
     try:
@@ -654,6 +776,7 @@ class _Local:
         self.v, self.u, self.i_syn = net.v[flat], net.u[flat], net.i_syn[flat]
         self.ext = np.zeros(flat.size)
         self.dv = np.zeros(flat.size)
+        self.identity = flat.size == size  # every neuron of every lane, in order: local index = flat id
 
     @property
     def size(self) -> int:
@@ -662,6 +785,8 @@ class _Local:
     def ensure(self, flat: np.ndarray) -> np.ndarray:
         """Local indices of the given flat ids, adding neurons that were not active (in order of first
         appearance)."""
+        if self.identity:
+            return flat
         loc = self.net._loc
         out = loc[flat]
         missing = out < 0

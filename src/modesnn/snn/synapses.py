@@ -30,6 +30,21 @@ def _check_finite(name: str, x: np.ndarray) -> None:
         raise ValueError(f"{name}: must be finite (got NaN or inf)")
 
 
+def _broadcast(name: str, x: np.ndarray, shape: tuple) -> np.ndarray:
+    try:
+        return np.broadcast_to(x, shape)
+    except ValueError:
+        raise ValueError(f"{name}: shape {x.shape} does not match pre {shape}") from None
+
+
+def _indptr(keys: np.ndarray, size: int) -> np.ndarray:
+    """CSR offsets of non-negative integer keys: out[i] = number of keys < i, for i in 0..max(size, max + 1)."""
+    counts = np.bincount(keys, minlength=size)
+    out = np.zeros(counts.size + 1, np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
 class Synapses:
     """One group of synapses between neurons of a Network (global neuron ids)."""
 
@@ -50,8 +65,9 @@ class Synapses:
         self._post = np.zeros(cap, np.int64)
         self._w = np.zeros(cap, np.float64)
         self._delay = np.zeros(cap, np.int64)
-        self._dirty = True
         self._keys: set[int] | None = None
+        self.max_delay = 0
+        self.min_delay = 0
         self._by_pre: tuple[np.ndarray, np.ndarray] | None = None
         self._by_post: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -76,15 +92,15 @@ class Synapses:
         """Append synapses; returns their indices.  Delays are in steps (>= 0)."""
         pre = np.atleast_1d(np.asarray(pre, np.int64))
         post = np.atleast_1d(np.asarray(post, np.int64))
-        weight = np.broadcast_to(np.asarray(weight, np.float64), pre.shape)
+        if pre.shape != post.shape:
+            raise ValueError(f"post: shape {post.shape} does not match pre {pre.shape}")
+        weight = _broadcast("weight", np.asarray(weight, np.float64), pre.shape)
         delay_arr = np.asarray(delay)
         if delay_arr.dtype.kind == "f":
             _check_finite("delay", delay_arr)
             if np.any(delay_arr != np.round(delay_arr)):
                 raise ValueError("delay: must be whole steps")
-        delay_arr = np.broadcast_to(delay_arr.astype(np.int64), pre.shape)
-        if pre.shape != post.shape:
-            raise ValueError(f"post: shape {post.shape} does not match pre {pre.shape}")
+        delay_arr = _broadcast("delay", delay_arr.astype(np.int64), pre.shape)
         if np.any(delay_arr < 0):
             raise ValueError("delay: must be >= 0 steps")
         _check_finite("weight", weight)
@@ -105,7 +121,9 @@ class Synapses:
         if self._keys is not None:
             self._keys.update((pre << 32 | post).tolist())
         self.n += k
-        self._dirty = True
+        if k:
+            self.max_delay = max(self.max_delay, int(delay_arr.max()))
+            self.min_delay = int(delay_arr.min()) if self.n == k else min(self.min_delay, int(delay_arr.min()))
         return np.arange(sl.start, sl.stop)
 
     def has(self, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
@@ -115,53 +133,62 @@ class Synapses:
         keys = (np.asarray(pre, np.int64) << 32 | np.asarray(post, np.int64)).tolist()
         return np.fromiter((k in self._keys for k in keys), bool, len(keys))
 
-    def _index(self) -> None:
-        """Bring the by-pre and by-post indexes up to date, merging new synapses into the sorted
-        arrays (O(n) per update, not a full sort: synapses are created every window while learning)."""
-        if not self._dirty:
-            return
-        done = 0 if self._by_pre is None else self._by_pre[0].size
+    def _index(self, by_post: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The by-pre (or by-post) index, brought up to date: (order, indptr) with order the synapse ids
+        sorted by key (stable) and order[indptr[i]:indptr[i + 1]] the synapses of key i (a CSR layout).
+        New synapses are merged in (O(n) per update, not a full sort: synapses are created every window
+        while learning).  The by-post index is only built for groups that ask for it (plastic ones)."""
+        attr, keys = ("_by_post", self.post) if by_post else ("_by_pre", self.pre)
+        index = getattr(self, attr)
+        done = 0 if index is None else index[0].size
+        if done == self.n and index is not None:
+            return index
         if done == 0 or done > self.n:
-            order = np.argsort(self.pre, kind="stable")
-            self._by_pre = (order, self.pre[order])
-            order = np.argsort(self.post, kind="stable")
-            self._by_post = (order, self.post[order])
+            order = np.argsort(keys, kind="stable")
+            index = (order, _indptr(keys, 0))
         else:
             new = np.arange(done, self.n)
-            self._by_pre = self._merge(self._by_pre, new, self.pre[new])
-            self._by_post = self._merge(self._by_post, new, self.post[new])
-        self._dirty = False
+            index = self._merge(index, new, keys[new])
+        setattr(self, attr, index)
+        return index
 
     @staticmethod
     def _merge(index, new_idx: np.ndarray, new_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        order, keys = index
+        order, indptr = index
         srt = np.argsort(new_keys, kind="stable")
-        pos = np.searchsorted(keys, new_keys[srt], "right")
-        return np.insert(order, pos, new_idx[srt]), np.insert(keys, pos, new_keys[srt])
+        nk = new_keys[srt]
+        top = int(nk[-1]) + 2
+        if top > indptr.size:
+            indptr = np.concatenate([indptr, np.full(top - indptr.size, indptr[-1])])
+        pos = indptr[nk + 1]  # after the existing synapses of the same key
+        order = np.insert(order, pos, new_idx[srt])
+        return order, indptr + _indptr(nk, indptr.size - 1)
 
     @staticmethod
     def _lookup(index: tuple[np.ndarray, np.ndarray], ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Synapse indices whose key is in ids, and for each the position in ids it came from."""
-        order, sorted_keys = index
-        lo = np.searchsorted(sorted_keys, ids, "left")
-        hi = np.searchsorted(sorted_keys, ids, "right")
+        order, indptr = index
+        top = indptr.size - 1
+        lo = indptr[np.minimum(ids, top)]
+        hi = indptr[np.minimum(ids + 1, top)]
         counts = hi - lo
         total = int(counts.sum())
         if total == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if ids.size == 1:
+            return order[lo[0]:hi[0]], np.zeros(total, np.int64)
+        ends = np.cumsum(counts)
         src = np.repeat(np.arange(ids.size), counts)
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        return order[np.repeat(lo, counts) + offsets], src
+        pos = np.arange(total) + np.repeat(lo - (ends - counts), counts)
+        return order[pos], src
 
     def outgoing(self, pre_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(synapse indices, position in pre_ids) of the synapses leaving the given neurons."""
-        self._index()
-        return self._lookup(self._by_pre, pre_ids)
+        return self._lookup(self._index(), np.asarray(pre_ids, np.int64))
 
     def incoming(self, post_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(synapse indices, position in post_ids) of the synapses entering the given neurons."""
-        self._index()
-        return self._lookup(self._by_post, post_ids)
+        return self._lookup(self._index(by_post=True), np.asarray(post_ids, np.int64))
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays that define the group, for saving."""
@@ -169,6 +196,7 @@ class Synapses:
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         self.n = 0
+        self.max_delay = self.min_delay = 0
         self._keys = None
         self._by_pre = self._by_post = None
         self.add(state["pre"], state["post"], state["w"], state["delay"])
