@@ -103,11 +103,16 @@ class Layout:
 
     def sms_id(self, voice: int, kind: int, pos, val) -> np.ndarray:
         """Ids of sequence-memory neurons (voice, kind, position, value); pos and val broadcast."""
-        pos = np.asarray(pos, np.int64)
-        val = np.asarray(val, np.int64)
         ppb = self.config.positions_per_block
         cols = PITCH_COLUMNS if kind == PITCH else self.config.duration_count
-        if np.any(pos >= self.positions):
-            raise IndexError(f"position {int(np.max(pos))} beyond the grid ({self.positions})")
-        starts = np.vectorize(lambda b: self.blocks[(voice, kind, int(b))], otypes=[np.int64])(pos // ppb)
-        return starts + (pos % ppb) * cols + val
+        if np.ndim(pos) == 0:
+            pos = int(pos)
+            if pos >= self.positions:
+                raise IndexError(f"position {pos} beyond the grid ({self.positions})")
+            return np.asarray(self.blocks[(voice, kind, pos // ppb)] + (pos % ppb) * cols + np.asarray(val, np.int64))
+        pos = np.asarray(pos, np.int64)
+        val = np.asarray(val, np.int64)
+        if pos.size and int(pos.max()) >= self.positions:
+            raise IndexError(f"position {int(pos.max())} beyond the grid ({self.positions})")
+        starts = np.array([self.blocks[(voice, kind, b)] for b in range(self.positions // ppb)], np.int64)
+        return starts[pos // ppb] + (pos % ppb) * cols + val

@@ -57,7 +57,7 @@ class CreationRule:
     window: int
     threshold: int = 5
     candidates: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
-    counts: dict[int, int] = field(default_factory=dict)
+    counts: dict[int, tuple[int, float]] = field(default_factory=dict)  # pair -> (coincidences, STDP so far)
 
 
 @dataclass
@@ -638,82 +638,70 @@ class Network:
             self._zero_buf.flags.writeable = False
         return self._zero_buf[:size]
 
-    def _history_stdp(self, pre: int, post: int, delay: int, stdp: STDP) -> float:
-        """STDP of every spike pair of (pre, post) still in the history, in every lane: a synapse created
-        now has seen the pairs that created it (as its trace would have)."""
-        n = self.n
-        ids, lanes = self.hist_flat % n, self.hist_flat // n
-        total = 0.0
-        for lane in np.unique(lanes[(ids == pre) | (ids == post)]).tolist():
-            tp = self.hist_step[(ids == pre) & (lanes == lane)]
-            tq = self.hist_step[(ids == post) & (lanes == lane)]
-            if tp.size and tq.size:
-                sj = (tq[:, None] - tp[None, :] - delay).ravel() * self.dt
-                total += float(np.sum(np.where(sj >= 0, stdp.a_plus * np.exp(-sj / stdp.tau),
-                                               -stdp.a_minus * np.exp(sj / stdp.tau))))
-        return total
-
     def _apply_rules(self, t0: int, t1: int, plastic: bool) -> None:
-        """Count coincidences of spike pairs completed in this window; create synapses that reach the threshold."""
+        """Count coincidences of spike pairs completed in this window (each pair once, in the window of its
+        later spike) and create the synapses that reach their rule's threshold.  Each candidate pair also
+        accumulates the STDP of its coincident spike pairs, which a new synapse starts with: it has seen the
+        pairs that created it, as its trace would have."""
         n = self.n
         h_step, h_flat = self.hist_step, self.hist_flat
+        if h_step.size == 0:
+            return
         h_lane, h_id = h_flat // n, h_flat % n
         h_tag = self.tag[h_id]
-        in_window = h_step >= t0
+        big = np.int64(1) << 40
         for rule in self.rules:
-            post_sel = in_window & np.isin(h_tag, rule.post_tags)
             pre_sel = np.isin(h_tag, rule.pre_tags)
+            lo_q = min(t0, t0 + rule.delay - rule.window)
+            post_sel = np.isin(h_tag, rule.post_tags) & (h_step >= lo_q)
             if not post_sel.any() or not pre_sel.any():
                 continue
+            p_key = h_lane[pre_sel] * big + h_step[pre_sel]
+            order = np.argsort(p_key, kind="stable")
+            p_key, p_step, p_id = p_key[order], h_step[pre_sel][order], h_id[pre_sel][order]
             q_step, q_lane, q_id = h_step[post_sel], h_lane[post_sel], h_id[post_sel]
-            p_step, p_lane, p_id = h_step[pre_sel], h_lane[pre_sel], h_id[pre_sel]
-            # All pairs in the same lane (spike counts per window are small).  Each pair is counted once, in
-            # the window of its later spike: post spikes of this window against every pre spike so far, and
-            # pre spikes of this window against post spikes of earlier windows.
-            qi, pi = np.nonzero(q_lane[:, None] == p_lane[None, :])
-            late_pre_sel = in_window & pre_sel
-            ok = np.ones(qi.size, bool)
-            if late_pre_sel.any():
-                early_post = ~in_window & np.isin(h_tag, rule.post_tags)
-                ex_q, ex_p = np.nonzero(h_lane[early_post][:, None] == h_lane[late_pre_sel][None, :])
-                if ex_q.size:
-                    q_step = np.concatenate([q_step, h_step[early_post]])
-                    q_lane = np.concatenate([q_lane, h_lane[early_post]])
-                    q_id = np.concatenate([q_id, h_id[early_post]])
-                    p_step = np.concatenate([p_step, h_step[late_pre_sel]])
-                    p_id = np.concatenate([p_id, h_id[late_pre_sel]])
-                    qi = np.concatenate([qi, ex_q + post_sel.sum()])
-                    pi = np.concatenate([pi, ex_p + pre_sel.sum()])
-                    ok = np.ones(qi.size, bool)
-            s = q_step[qi] - p_step[pi] - rule.delay
-            ok &= np.abs(s) <= rule.window
-            qi, pi, s = qi[ok], pi[ok], s[ok]
+            centre = q_lane * big + q_step - rule.delay
+            lo = np.searchsorted(p_key, centre - rule.window, "left")
+            hi = np.searchsorted(p_key, centre + rule.window, "right")
+            counts = hi - lo
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            qi = np.repeat(np.arange(q_step.size), counts)
+            pi = np.repeat(lo, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
+            new_pair = (q_step[qi] >= t0) | (p_step[pi] >= t0)
+            qi, pi = qi[new_pair], pi[new_pair]
             if qi.size == 0:
                 continue
-            pre, post = p_id[pi], q_id[qi]
+            pre, post, lane = p_id[pi], q_id[qi], q_lane[qi]
+            s = q_step[qi] - p_step[pi] - rule.delay
             if rule.candidates is not None:
-                m = rule.candidates(pre, post, q_lane[qi])
+                m = rule.candidates(pre, post, lane)
                 pre, post, s = pre[m], post[m], s[m]
             if pre.size == 0:
                 continue
+            stdp = rule.target.stdp
+            if stdp is not None and plastic:
+                sm = s * self.dt
+                dw = np.where(sm >= 0, stdp.a_plus * np.exp(-sm / stdp.tau), -stdp.a_minus * np.exp(sm / stdp.tau))
+            else:
+                dw = np.zeros(s.size)
             keys = pre << 32 | post
             uk, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
+            sums = np.bincount(inv, weights=dw, minlength=uk.size)
             exists = rule.target.has(uk >> 32, uk & 0xFFFFFFFF)
             new_pre, new_post, new_w = [], [], []
-            stdp = rule.target.stdp
-            for j in np.flatnonzero(~exists):
+            for j in np.flatnonzero(~exists).tolist():
                 key = int(uk[j])
-                total = rule.counts.get(key, 0) + int(cnt[j])
-                if total >= rule.threshold:
+                count, acc = rule.counts.get(key, (0, 0.0))
+                count, acc = count + int(cnt[j]), acc + float(sums[j])
+                if count >= rule.threshold:
                     rule.counts.pop(key, None)
-                    w0 = 0.0
-                    if plastic and stdp is not None:
-                        w0 = self._history_stdp(key >> 32, key & 0xFFFFFFFF, rule.delay, stdp)
                     new_pre.append(key >> 32)
                     new_post.append(key & 0xFFFFFFFF)
-                    new_w.append(w0)
+                    new_w.append(acc)
                 else:
-                    rule.counts[key] = total
+                    rule.counts[key] = (count, acc)
             if new_pre:
                 self.connect(rule.target, new_pre, new_post, new_w, rule.delay)
 
