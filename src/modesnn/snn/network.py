@@ -11,6 +11,11 @@ shared synapses.  With lanes = 1 this is a plain simulation.
 
 Synaptic current: a spike arriving through a synapse of weight w adds w to the target's synaptic current,
 which decays with time constant `tau_syn` ms (tau_syn = inf keeps it on: the release's "gate stays open").
+A spike of step t through a synapse of delay d arrives at step t + d, before that step's membrane update
+(see `run` for the order within a step; a delay-0 spike arrives after the update of its own step).  Arrivals
+of one step are summed group by group, in the order the groups were added.
+
+Delays and STDP are checked against Brian2 in tests/test_snn_oracle.py (identical spike trains).
 """
 
 from __future__ import annotations
@@ -293,8 +298,8 @@ class Network:
 
         # Local (active) arrays: the neurons carried over plus the stimulated ones, in id order.
         sim = _Local(self, self._union(self.active, stim_flat))
-        stim_local = self._loc[stim_flat]
-        unique_stim = stim_local.size == 0 or np.bincount(stim_local).max() == 1
+        stim_local = sim.ensure(stim_flat)
+        unique_stim = per_step and (stim_local.size == 0 or np.bincount(stim_local).max() == 1)
         if not per_step:
             ext = np.zeros(sim.size)
             np.add.at(ext, stim_local, cur)
@@ -507,7 +512,7 @@ class Network:
         xf[k] = xf[k] * decay.take(t - txf[k], mode="clip") + 1.0
         txf[k] = t
         ypost = self.y[post_flat] * decay.take(t - self.ty[post_flat], mode="clip")
-        if np.any(ypost > 0):
+        if ypost.max() > 0:  # (traces are >= 0: same as any(> 0), cheaper)
             _add_clipped(group._w, syn, -stdp.a_minus * ypost, stdp, unique)
 
     def _on_spikes(self, sim: _Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
@@ -546,7 +551,7 @@ class Network:
                 xf, txf = x.reshape(-1), tx.reshape(-1)
                 decay = self._decay(stdp.tau)
                 xv = xf[k] * decay.take(t - txf[k], mode="clip")
-                if np.any(xv > 0):
+                if xv.max() > 0:
                     # (one spike per neuron and lane: a synapse occurs once per lane)
                     _add_clipped(group._w, syn, stdp.a_plus * xv, stdp, self.lanes == 1)
         # Post-synaptic traces (after potentiation, so a pair at s = 0 counts once, as potentiation).
@@ -581,8 +586,8 @@ class Network:
                 due = min(due, p.first + group.min_delay)
                 continue
             del self._pending[name]
-            if group is not self.groups.get(name):
-                continue
+            if group is not self.groups.get(name) or group.n < max(p.sizes):
+                continue  # (the group was replaced or reloaded since: its synapses are not those that were)
             if len(p.flats) == 1:
                 flat = p.flats[0]
                 steps = None
@@ -623,7 +628,8 @@ class Network:
                     key += (steps - p.first)[src]
             order = np.argsort(key, kind="stable")
             key = key[order]
-            syn, ln, post_flat = syn[order], ln[order], post_flat[order]
+            syn, post_flat = syn[order], post_flat[order]
+            ln = ln if self.lanes == 1 else ln[order]  # (one lane: all zeros, a shared view)
             cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
             starts = [0, *cuts]
             ends = [*cuts, key.size]
@@ -755,16 +761,26 @@ class _Local:
         self.net = net
         self.flat = flat
         size = net.lanes * net.n
-        if net._loc.size != size:
-            net._loc = np.full(size, -1, np.int64)
-        net._loc[flat] = np.arange(flat.size)
-        ids = flat % net.n if net.n else flat
-        self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
+        # Every neuron of every lane is active (flat is sorted and unique, so it is 0..size-1): the local
+        # index is the flat id and the window works on the network's own arrays, nothing to gather or write
+        # back.
+        self.identity = flat.size == size
+        if self.identity:
+            if net.lanes == 1:
+                self.a, self.b, self.c, self.d = net.a, net.b, net.c, net.d  # (read only)
+            else:
+                self.a, self.b, self.c, self.d = (np.tile(x, net.lanes) for x in (net.a, net.b, net.c, net.d))
+            self.v, self.u, self.i_syn = net.v, net.u, net.i_syn
+        else:
+            if net._loc.size != size:
+                net._loc = np.full(size, -1, np.int64)
+            net._loc[flat] = np.arange(flat.size)
+            ids = flat % net.n if net.n else flat
+            self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
+            self.v, self.u, self.i_syn = net.v[flat], net.u[flat], net.i_syn[flat]
         self.dta = net.dt * self.a
-        self.v, self.u, self.i_syn = net.v[flat], net.u[flat], net.i_syn[flat]
         self.ext = np.zeros(flat.size)
         self.dv = np.zeros(flat.size)
-        self.identity = flat.size == size  # every neuron of every lane, in order: local index = flat id
 
     @property
     def size(self) -> int:
@@ -802,9 +818,12 @@ class _Local:
 
     def release(self) -> None:
         """Forget the local indices (the window is over)."""
-        self.net._loc[self.flat] = -1
+        if not self.identity:
+            self.net._loc[self.flat] = -1
 
     def write_back(self) -> None:
+        if self.identity:
+            return  # (worked in place)
         net = self.net
         net.v[self.flat] = self.v
         net.u[self.flat] = self.u

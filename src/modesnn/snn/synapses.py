@@ -144,7 +144,8 @@ class Synapses:
         if done == self.n and index is not None:
             return index
         if done == 0 or done > self.n:
-            order = np.argsort(keys, kind="stable")
+            # (order is stored as int32 while that is enough: half the memory of an index)
+            order = np.argsort(keys, kind="stable").astype(np.int32 if self.n < 2**31 else np.int64)
             index = (order, _indptr(keys, 0))
         else:
             new = np.arange(done, self.n)
@@ -161,6 +162,8 @@ class Synapses:
         if top > indptr.size:
             indptr = np.concatenate([indptr, np.full(top - indptr.size, indptr[-1])])
         pos = indptr[nk + 1]  # after the existing synapses of the same key
+        if order.dtype == np.int32 and new_idx[-1] >= 2**31:
+            order = order.astype(np.int64)
         order = np.insert(order, pos, new_idx[srt])
         return order, indptr + _indptr(nk, indptr.size - 1)
 
@@ -168,19 +171,18 @@ class Synapses:
     def _lookup(index: tuple[np.ndarray, np.ndarray], ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Synapse indices whose key is in ids, and for each the position in ids it came from."""
         order, indptr = index
-        top = indptr.size - 1
-        lo = indptr[np.minimum(ids, top)]
-        hi = indptr[np.minimum(ids + 1, top)]
+        lo = indptr.take(ids, mode="clip")  # (ids past the last key: indptr[-1], no synapses)
+        hi = indptr.take(ids + 1, mode="clip")
+        if ids.size == 1:
+            return order[lo[0]:hi[0]].astype(np.int64), np.zeros(int(hi[0] - lo[0]), np.int64)
         counts = hi - lo
-        total = int(counts.sum())
+        ends = np.cumsum(counts)
+        total = int(ends[-1]) if ends.size else 0
         if total == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        if ids.size == 1:
-            return order[lo[0]:hi[0]], np.zeros(total, np.int64)
-        ends = np.cumsum(counts)
         src = np.repeat(np.arange(ids.size), counts)
         pos = np.arange(total) + np.repeat(lo - (ends - counts), counts)
-        return order[pos], src
+        return order[pos].astype(np.int64), src
 
     def outgoing(self, pre_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(synapse indices, position in pre_ids) of the synapses leaving the given neurons."""
