@@ -85,15 +85,16 @@ class _Composer:
         """Key -> pitch weight by scale degree.  Learned: the learned mode profile scaled so its largest is
         bias_gain and compressed by bias_exponent (the tonic pulls harder without drowning the other scale
         tones).  Degrees outside the scale are inhibited by `nonscale_inhibition` (the hierarchy's inhibitory
-        side) less what was learned for them, so learned chromatic tones stay reachable through strong
-        sequence input.  Fixed: the release's flat prior over scale tones."""
+        side) scaled by how rarely they were heard (1 - profile / max), so learned chromatic tones (the
+        natural seventh of Bach's minor) stay reachable while never-heard ones are held back.
+        Fixed: the release's flat prior over scale tones."""
         c, mode = self.c, self.key.mode
         scale = MODES[mode].mask
         if prior == "fixed":
             return np.where(scale, c.fixed_prior_weight, 0.0)
         prof = self.model.mode_profile(mode)
         learned = (prof / prof.max()) ** c.bias_exponent if prof.max() > 0 else scale.astype(float)
-        return c.bias_gain * learned - np.where(scale, 0.0, c.nonscale_inhibition)
+        return c.bias_gain * learned - np.where(scale, 0.0, c.nonscale_inhibition * (1.0 - np.minimum(learned, 1.0)))
 
     def grid_pos(self, k: int, n_seed: int) -> int:
         span = self.model.max_length
@@ -234,6 +235,10 @@ def compose(
                     cur += [c.i_note, c.i_note]
             else:
                 comp.wire_bias(pos, [i for h in history[-c.max_delay_slots:] for i in h])
+                # The key group is already active: its state reaches the new candidates at the slot's start
+                # (one spike of each active key neuron), not only at its next spike.
+                active_keys = [int(i) for pc, i in enumerate(comp.key_ids) if key.in_scale(pc)]
+                net.emit(active_keys, [net.t] * len(active_keys))
             t0 = net.t
             noise = (c.noise_sigma, comp.rng) if c.noise_sigma > 0 and k >= n_seed else None
             spikes = net.run(slot, ids, cur, plastic=False, grow=False, noise=noise)
