@@ -1,9 +1,6 @@
 """Baselines: seeded determinism, aligned voices, key behaviour; hand-built corpora and real SHTE pieces."""
 
-import os
-import zipfile
 from itertools import pairwise
-from pathlib import Path
 
 import music21
 import pytest
@@ -17,10 +14,9 @@ from modesnn.evaluate.baselines import (
     align_voices,
 )
 from modesnn.evaluate.metrics import SATB_RANGES, diatonic_consistency, measure_length, voices_end_together
-from modesnn.music import Note, Piece, Voice, voice_from_durations
+from modesnn.music import Note, Piece, voice_from_durations
 from modesnn.theory import Key, all_keys, parse_key
 
-SHTE_ZIP = Path(os.environ.get("MODESNN_SHTE_ZIP", "/work/shared/data/shte/SHTE_V1.zip"))
 UNSEEN = {(6, "major")}  # F# / G- major: left out of the training slice
 
 
@@ -39,40 +35,13 @@ TOY = [
 ]
 
 
-def _score_to_piece(score, key: Key, name: str) -> Piece:
-    """Test-side reader (the project's corpus reader is separate): parts in order, ties merged, top note."""
-    voices = []
-    for i, part in enumerate(list(score.parts)[:4]):
-        notes: list[Note] = []
-        for el in part.flatten().notesAndRests:
-            ql = float(el.quarterLength)
-            if ql <= 0:
-                continue
-            pitch = None if el.isRest else max(p.midi for p in el.pitches)
-            tie = getattr(el, "tie", None)
-            if tie is not None and tie.type in ("stop", "continue") and notes and notes[-1].pitch == pitch:
-                prev = notes.pop()
-                notes.append(Note(pitch, prev.duration + ql, prev.onset))
-                continue
-            notes.append(Note(pitch, ql, float(el.getOffsetInHierarchy(part))))
-        voices.append(Voice(("soprano", "alto", "tenor", "bass")[i], tuple(notes)))
-    ts = score.recurse().getElementsByClass("TimeSignature")
-    return Piece(name, key, tuple(voices), ts[0].ratioString if ts else "4/4")
-
-
 @pytest.fixture(scope="module")
-def shte() -> list[Piece]:
-    """16 SHTE four-part pieces spread over the chapters, none in F# major."""
-    if not SHTE_ZIP.exists():
-        pytest.skip(f"SHTE not found at {SHTE_ZIP} (set MODESNN_SHTE_ZIP)")
-    out = []
-    with zipfile.ZipFile(SHTE_ZIP) as zf:
-        names = sorted(m for m in zf.namelist() if "/four/" in m and m.endswith(".xml"))
-        for m in names[::12]:
-            key = parse_key(Path(m).stem.split("_", 1)[1])
-            if (key.tonic, key.mode) in UNSEEN:
-                continue
-            out.append(_score_to_piece(music21.converter.parse(zf.read(m), format="musicxml"), key, m))
+def shte(shte_four_files) -> list[Piece]:
+    """16 SHTE four-part pieces spread over the chapters, none in F# major (read by the project's reader)."""
+    from modesnn.corpus import load_corpus
+
+    pieces = load_corpus([str(f) for f in shte_four_files[::12]], progress=False, cache=False).pieces
+    out = [p for p in pieces if (p.key.tonic, p.key.mode) not in UNSEEN]
     assert {p.key.mode for p in out} == {"major", "minor"}
     return out
 

@@ -1,12 +1,12 @@
 """Krumhansl-Schmuckler key finding: hand cases, learned profiles, and music21 as the oracle on real data."""
 
-import os
 import zipfile
 from pathlib import Path
 
 import music21
 import numpy as np
 import pytest
+from conftest import SHTE_ZIP  # noqa: E402  (beside the repository: ../shared/data/shte)
 
 from modesnn.evaluate.keyfinding import (
     DEFAULT_PROFILES,
@@ -17,8 +17,6 @@ from modesnn.evaluate.keyfinding import (
 )
 from modesnn.music import Note, Piece, Voice, voice_from_durations
 from modesnn.theory import KK_PROFILES, MODES, Key, all_keys, parse_key
-
-SHTE_ZIP = Path(os.environ.get("MODESNN_SHTE_ZIP", "/work/shared/data/shte/SHTE_V1.zip"))
 
 
 def test_a_kk_profile_is_found_as_its_own_key_with_r_1():
