@@ -656,15 +656,25 @@ class Network:
         h_lane, h_id = h_flat // n, h_flat % n
         h_tag = self.tag[h_id]
         big = np.int64(1) << 40
+        tag_masks: dict[tuple[int, ...], np.ndarray] = {}
+        sorted_pre: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+        def mask(tags: tuple[int, ...]) -> np.ndarray:
+            if tags not in tag_masks:
+                tag_masks[tags] = np.isin(h_tag, tags)
+            return tag_masks[tags]
+
         for rule in self.rules:
-            pre_sel = np.isin(h_tag, rule.pre_tags)
+            pre_sel = mask(rule.pre_tags)
             lo_q = min(t0, t0 + rule.delay - rule.window)
-            post_sel = np.isin(h_tag, rule.post_tags) & (h_step >= lo_q)
+            post_sel = mask(rule.post_tags) & (h_step >= lo_q)
             if not post_sel.any() or not pre_sel.any():
                 continue
-            p_key = h_lane[pre_sel] * big + h_step[pre_sel]
-            order = np.argsort(p_key, kind="stable")
-            p_key, p_step, p_id = p_key[order], h_step[pre_sel][order], h_id[pre_sel][order]
+            if rule.pre_tags not in sorted_pre:  # rules with the same pre tags share one sorted copy
+                p_key = h_lane[pre_sel] * big + h_step[pre_sel]
+                order = np.argsort(p_key, kind="stable")
+                sorted_pre[rule.pre_tags] = (p_key[order], h_step[pre_sel][order], h_id[pre_sel][order])
+            p_key, p_step, p_id = sorted_pre[rule.pre_tags]
             q_step, q_lane, q_id = h_step[post_sel], h_lane[post_sel], h_id[post_sel]
             centre = q_lane * big + q_step - rule.delay
             lo = np.searchsorted(p_key, centre - rule.window, "left")
