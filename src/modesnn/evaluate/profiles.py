@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
+from modesnn.errors import ModesnnError
 from modesnn.model import ModeSNN
 from modesnn.theory import Key, kk_profile, pearson
 
@@ -71,5 +75,13 @@ def plot_profiles(model: ModeSNN, path: str) -> None:
     ax.set_xticks(x, ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"], fontsize=7)
     ax.set_title("learned SMS -> key weights (row-normalised)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ModesnnError(f"{path}: cannot write plot ({exc.strerror or exc})") from None
+    finally:
+        plt.close(fig)
