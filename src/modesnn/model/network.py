@@ -142,21 +142,21 @@ class ModeSNN:
     # -- learning -----------------------------------------------------------------------------------
     def learn(self, pieces: Iterable[Piece], progress: Callable[[int], None] | None = None,
               sources: Iterable[str] = ()) -> LearnReport:
-        """Present pieces `lanes` at a time (each lane its own neuron state, synapses shared)."""
+        """Present pieces `lanes` at a time (each lane its own neuron state, synapses shared).  With more
+        than one lane, pieces are batched in order of length (stable), so that a batch's lanes finish
+        together instead of idling behind its longest piece."""
         c = self.config
         report = LearnReport()
-        batch: list[Piece] = []
+        usable: list[Piece] = []
         for piece in pieces:
             if piece.key.mode not in c.modes:
                 report.skipped_modes.append(f"{piece.name}: mode {piece.key.mode!r} not in model {c.modes}")
                 continue
-            batch.append(piece)
-            if len(batch) == c.lanes:
-                self._learn_batch(batch, report)
-                if progress:
-                    progress(len(batch))
-                batch = []
-        if batch:
+            usable.append(piece)
+        if c.lanes > 1:
+            usable.sort(key=lambda p: max((len(v.notes) for v in p.voices), default=0))
+        for start in range(0, len(usable), c.lanes):
+            batch = usable[start: start + c.lanes]
             self._learn_batch(batch, report)
             if progress:
                 progress(len(batch))
