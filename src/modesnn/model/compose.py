@@ -25,6 +25,7 @@ import numpy as np
 from modesnn.model.layout import DURATION, PITCH, REST
 from modesnn.model.network import ModeSNN
 from modesnn.music import Note, Piece, Voice, align_voices, measure_length
+from modesnn.snn import SEQUENCE_MEMORY, Network
 from modesnn.theory import MODES, Key
 
 SATB_CENTRES = (69, 62, 55, 46)
@@ -69,6 +70,14 @@ def _voice_centre(model: ModeSNN, v: int) -> int:
     return int(round(float(np.average(np.arange(128), weights=counts))))
 
 
+def _note_spike_steps(model: ModeSNN) -> list[int]:
+    """Steps (within a slot) at which a sequence-memory neuron driven by a presented note fires from rest."""
+    c = model.config
+    net = Network(dt=c.dt)
+    net.add_population("probe", 1, SEQUENCE_MEMORY)
+    return net.run(c.slot_steps, [0], [c.i_note], plastic=False, grow=False).step.tolist()
+
+
 class _Composer:
     """One composition: the per-slot loop and its readout."""
 
@@ -80,6 +89,7 @@ class _Composer:
         self.bias_w = self._bias_weights(prior)
         self.key_ids = self.lay.key_ids(key.tonic, key.mode)
         self.one_beat = model.duration_column(1.0)[0]
+        self.note_spikes = _note_spike_steps(model)
 
     def _bias_weights(self, prior: str) -> np.ndarray:
         """Key -> pitch weight by scale degree.  Learned: the learned mode profile scaled so its largest is
@@ -229,12 +239,14 @@ def compose(
         for k in range(length):
             pos = comp.grid_pos(k, n_seed)
             ids, cur = comp.drive()
+            recent = [i for h in history[-c.max_delay_slots:] for i in h]
             if k < n_seed:
-                for v in range(c.voices):
-                    ids += [int(lay.sms_id(v, PITCH, pos, seeds[v])), int(lay.sms_id(v, DURATION, pos, comp.one_beat))]
-                    cur += [c.i_note, c.i_note]
+                seed_ids = [int(lay.sms_id(v, kind, pos, col)) for v in range(c.voices)
+                            for kind, col in ((PITCH, seeds[v]), (DURATION, comp.one_beat))]
+                ids += seed_ids
+                cur += [c.i_note] * len(seed_ids)
             else:
-                comp.wire_bias(pos, [i for h in history[-c.max_delay_slots:] for i in h])
+                comp.wire_bias(pos, recent)
                 # The key group is already active: its state reaches the new candidates at the slot's start
                 # (one spike of each active key neuron), not only at its next spike.
                 active_keys = [int(i) for pc, i in enumerate(comp.key_ids) if key.in_scale(pc)]
@@ -243,9 +255,8 @@ def compose(
             noise = (c.noise_sigma, comp.rng) if c.noise_sigma > 0 and k >= n_seed else None
             spikes = net.run(slot, ids, cur, plastic=False, grow=False, noise=noise)
             if k < n_seed:
-                history.append([int(i) for i in ids[24:]])
+                history.append(seed_ids)
                 continue
-            recent = [i for h in history[-c.max_delay_slots:] for i in h]
             winners = []
             for v in range(c.voices):
                 pcol, p_fired = comp.choose(spikes, PITCH, v, pos, [i for i in recent if lay.kind[i] == PITCH])
@@ -255,8 +266,8 @@ def compose(
                 for kind, col, fired in ((PITCH, pcol, p_fired), (DURATION, dcol, d_fired)):
                     nid = int(lay.sms_id(v, kind, pos, col))
                     winners.append(nid)
-                    if not fired:
-                        net.emit([nid, nid], [t0 + 14, t0 + 33])
+                    if not fired:  # a fallback winner sends what a presented note would have sent
+                        net.emit([nid] * len(comp.note_spikes), [t0 + st for st in comp.note_spikes])
             # Lateral inhibition: every other neuron this slot touched is silenced.
             touched = net.active[(lay.kind[net.active % net.n] == PITCH) | (lay.kind[net.active % net.n] == DURATION)]
             net.silence(np.setdiff1d(np.union1d(touched, spikes.neuron[lay.kind[spikes.neuron] <= DURATION]),
