@@ -43,7 +43,7 @@ class ModelConfig:
 
     # generation
     hierarchy_weight: float = 1.5  # mode -> key synapses (+ scale degrees, - others); subthreshold alone
-    bias_gain: float = 14.0  # key -> sequence-memory weight for the strongest learned degree
+    bias_gain: float = 16.0  # key -> sequence-memory weight for the strongest learned degree
     bias_exponent: float = 1.0  # compresses the learned profile: weight = gain * (profile / max) ** exponent
     nonscale_inhibition: float = 100.0  # key -> pitch inhibition of degrees outside the mode's scale
     noise_sigma: float = 100.0  # background input noise (std of the current, per step) while composing
