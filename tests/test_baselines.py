@@ -4,6 +4,7 @@ from itertools import pairwise
 
 import music21
 import pytest
+from conftest import piece_to_stream
 
 from modesnn.evaluate.baselines import (
     BASELINES,
@@ -44,18 +45,6 @@ def shte(shte_four_files) -> list[Piece]:
     out = [p for p in pieces if (p.key.tonic, p.key.mode) not in UNSEEN]
     assert {p.key.mode for p in out} == {"major", "minor"}
     return out
-
-
-def piece_to_stream(p: Piece):
-    score = music21.stream.Score()
-    for v in p.voices:
-        part = music21.stream.Part()
-        for n in v.notes:
-            el = music21.note.Rest() if n.pitch is None else music21.note.Note(n.pitch)
-            el.quarterLength = n.duration
-            part.insert(n.onset, el)
-        score.insert(0, part)
-    return score
 
 
 def music21_key(p: Piece) -> tuple[int, str]:

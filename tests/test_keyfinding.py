@@ -6,7 +6,10 @@ from pathlib import Path
 import music21
 import numpy as np
 import pytest
-from conftest import SHTE_ZIP  # noqa: E402  (beside the repository: ../shared/data/shte)
+from conftest import (
+    SHTE_ZIP,  # noqa: E402  (beside the repository: ../shared/data/shte)
+    piece_to_stream,
+)
 
 from modesnn.evaluate.keyfinding import (
     DEFAULT_PROFILES,
@@ -100,18 +103,6 @@ def score_to_piece(score, key: Key, name: str) -> Piece:
             notes.append(Note(pitch, ql, float(el.getOffsetInHierarchy(part))))
         voices.append(Voice(f"v{i}", tuple(notes)))
     return Piece(name, key, tuple(voices))
-
-
-def piece_to_stream(piece: Piece):
-    score = music21.stream.Score()
-    for v in piece.voices:
-        part = music21.stream.Part()
-        for n in v.notes:
-            el = music21.note.Rest() if n.pitch is None else music21.note.Note(n.pitch)
-            el.quarterLength = n.duration
-            part.insert(n.onset, el)
-        score.insert(0, part)
-    return score
 
 
 def music21_ks(stream) -> tuple[int, str, str]:
