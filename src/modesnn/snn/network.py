@@ -173,6 +173,8 @@ class Network:
         self.i_syn = np.zeros(size)
         self.y = np.zeros(size)  # post-synaptic STDP trace value
         self.ty = np.full(size, -(10**9), np.int64)  # step of its last update
+        self._touched: list[np.ndarray] | None = []  # flat ids whose state changed since the last reset
+        self._traces_used = False
         self.active = np.zeros(0, np.int64)  # flat ids (lane * n + neuron) carried into the next window
         # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
         self.queue: dict[int, list[tuple[Synapses, np.ndarray, np.ndarray, np.ndarray]]] = defaultdict(list)
@@ -189,6 +191,7 @@ class Network:
 
     def _grow_state(self, old_n: int) -> None:
         """Re-lay the per-lane state for a larger n (populations were appended)."""
+        self._touched = None  # flat ids change: the next reset rewrites everything
         if old_n == 0 or self.lanes * old_n == 0:
             self._alloc_state()
             return
@@ -216,12 +219,24 @@ class Network:
             p.flats = [reflat(f) for f in p.flats]
 
     def reset_state(self) -> None:
-        """Neurons back to their initial state, no spikes in flight; synapses and rule counts are kept."""
-        self.v[:] = V_INIT
-        self.u[:] = np.tile(self.b, self.lanes) * V_INIT
-        self.i_syn[:] = 0.0
-        self.y[:] = 0.0
-        self.ty[:] = -(10**9)
+        """Neurons back to their initial state, no spikes in flight; synapses and rule counts are kept.
+        Only the neurons touched since the last reset are rewritten (a large network composing a few notes
+        touches few), and traces only if STDP used them."""
+        touched = self._touched
+        if touched is None or sum(t.size for t in touched) * 4 > self.v.size:
+            self.v[:] = V_INIT
+            self.u[:] = np.tile(self.b, self.lanes) * V_INIT
+            self.i_syn[:] = 0.0
+            self.y[:] = 0.0
+            self.ty[:] = -(10**9)
+        elif touched:
+            idx = np.unique(np.concatenate(touched))
+            self.v[idx] = V_INIT
+            self.u[idx] = self.b[idx % self.n] * V_INIT
+            self.i_syn[idx] = 0.0
+            self.y[idx] = 0.0
+            self.ty[idx] = -(10**9)
+        self._touched = []
         self.active = np.zeros(0, np.int64)
         self.queue.clear()
         self._emit_steps.clear()
@@ -229,12 +244,15 @@ class Network:
         self._due = math.inf
         self.hist_step = np.zeros(0, np.int64)
         self.hist_flat = np.zeros(0, np.int64)
-        for x, tx in self.traces.values():
-            x[:] = 0.0
-            tx[:] = -(10**9)
+        if self._traces_used:
+            for x, tx in self.traces.values():
+                x[:] = 0.0
+                tx[:] = -(10**9)
+        self._traces_used = False
 
     def _trace(self, group: Synapses) -> tuple[np.ndarray, np.ndarray]:
         """Per-lane pre-synaptic traces of a plastic group, grown to its size."""
+        self._traces_used = True
         x, tx = self.traces.get(group.name, (np.zeros((self.lanes, 0)), np.zeros((self.lanes, 0), np.int64)))
         if x.shape[1] < group.n:
             extra = max(group.n - x.shape[1], x.shape[1])
@@ -559,6 +577,8 @@ class Network:
         decay = self._decay(tau)
         self.y[flat] = self.y[flat] * decay.take(t - self.ty[flat], mode="clip") + 1.0
         self.ty[flat] = t
+        if self._touched is not None:
+            self._touched.append(flat)
 
     def _decay(self, tau: float) -> np.ndarray:
         """exp(-d dt / tau) for whole steps d = 0, 1, ..., up to the first d where it is exactly 0.0 (so
@@ -832,9 +852,12 @@ class _Local:
             self.net._loc[self.flat] = -1
 
     def write_back(self) -> None:
-        if self.identity:
-            return  # (worked in place)
         net = self.net
+        if self.identity:
+            net._touched = None  # every neuron (worked in place)
+            return
+        if net._touched is not None:
+            net._touched.append(self.flat)
         net.v[self.flat] = self.v
         net.u[self.flat] = self.u
         net.i_syn[self.flat] = self.i_syn
