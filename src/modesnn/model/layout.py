@@ -90,6 +90,12 @@ class Layout:
     def ensure_positions(self, n: int) -> None:
         """Grow the sequence-memory grid so that positions 0..n-1 exist in every voice."""
         ppb = self.config.positions_per_block
+        if self.positions >= n:
+            return
+        with self.net.growing():
+            self._add_blocks(n, ppb)
+
+    def _add_blocks(self, n: int, ppb: int) -> None:
         while self.positions < n:
             b = self.positions // ppb
             for v in range(self.config.voices):

@@ -20,9 +20,10 @@ Delays and STDP are checked against Brian2 in tests/test_snn_oracle.py (identica
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,6 +99,7 @@ class Network:
         self.d = np.zeros(0)
         self.tag = np.zeros(0, np.int64)
         self.t = 0
+        self._deferred_from: int | None = None  # inside growing(): n before the first deferred population
         self.history_steps = 0
         self._alloc_state()
 
@@ -128,8 +130,23 @@ class Network:
         self.c = np.concatenate([self.c, cols[2]])
         self.d = np.concatenate([self.d, cols[3]])
         self.tag = np.concatenate([self.tag, np.full(size, tag, np.int64)])
-        self._grow_state(old_n)
+        if self._deferred_from is None:
+            self._grow_state(old_n)
         return pop
+
+    @contextlib.contextmanager
+    def growing(self) -> Iterator[None]:
+        """Add several populations with one re-lay of the per-lane state (each re-lay copies it all)."""
+        if self._deferred_from is not None:
+            yield
+            return
+        self._deferred_from = self.n
+        try:
+            yield
+        finally:
+            old_n, self._deferred_from = self._deferred_from, None
+            if self.n != old_n:
+                self._grow_state(old_n)
 
     def add_synapses(self, name: str, stdp: STDP | None = None) -> Synapses:
         """A new (empty) synapse group.  All plastic groups share one STDP time constant, because the
