@@ -412,31 +412,23 @@ def _table(systems: dict[str, dict], columns) -> list[str]:
 
 def check_sentences(chk: dict) -> list[str]:
     """One plain sentence per check (what the report says about the model)."""
-    out = []
     k = chk["key_exact_beats_markov"]
-    if k["pass"]:
-        out.append(f"The model beats the unconditioned Markov chain on key recovered: the requested key is found "
-                   f"in {_fmt(k['model'])} of its pieces against {_fmt(k['markov'])}.")
-    else:
-        out.append(f"The model does NOT beat the unconditioned Markov chain on key recovered: "
-                   f"{_fmt(k['model'])} of its pieces against {_fmt(k['markov'])}.")
     d = chk["diatonic_beats_markov"]
-    if d["pass"]:
-        out.append(f"The model beats the unconditioned Markov chain on diatonic consistency: "
-                   f"{_fmt(d['model'])} of its notes are in key against {_fmt(d['markov'])}.")
-    else:
-        out.append(f"The model does NOT beat the unconditioned Markov chain on diatonic consistency: "
-                   f"{_fmt(d['model'])} of its notes are in key against {_fmt(d['markov'])}.")
     p = chk["distinct_pitch_classes_within_10pct_of_corpus"]
     diff = p["relative_difference"]
     diff_text = "-" if not math.isfinite(diff) else f"{100 * diff:+.1f} %"
-    if p["pass"]:
-        out.append(f"The model's pitch diversity is within 10 % of the corpus: {_fmt(p['model'], 2)} distinct pitch "
-                   f"classes per piece against {_fmt(p['corpus'], 2)} ({diff_text}).")
-    else:
-        out.append(f"The model's pitch diversity is NOT within 10 % of the corpus: {_fmt(p['model'], 2)} distinct "
-                   f"pitch classes per piece against {_fmt(p['corpus'], 2)} ({diff_text}).")
-    return out
+
+    def beats(c: dict) -> str:
+        return "beats" if c["pass"] else "does NOT beat"
+
+    return [
+        f"The model {beats(k)} the unconditioned Markov chain on key recovered: the requested key is found "
+        f"in {_fmt(k['model'])} of its pieces against {_fmt(k['markov'])}.",
+        f"The model {beats(d)} the unconditioned Markov chain on diatonic consistency: "
+        f"{_fmt(d['model'])} of its notes are in key against {_fmt(d['markov'])}.",
+        f"The model's pitch diversity is {'within' if p['pass'] else 'NOT within'} 10 % of the corpus: "
+        f"{_fmt(p['model'], 2)} distinct pitch classes per piece against {_fmt(p['corpus'], 2)} ({diff_text}).",
+    ]
 
 
 def report_markdown(result: dict, plots: list[str]) -> str:
