@@ -269,9 +269,9 @@ def compose(
                     if not fired:  # a fallback winner sends what a presented note would have sent
                         net.emit([nid] * len(comp.note_spikes), [t0 + st for st in comp.note_spikes])
             # Lateral inhibition: every other neuron this slot touched is silenced.
-            touched = net.active[(lay.kind[net.active % net.n] == PITCH) | (lay.kind[net.active % net.n] == DURATION)]
-            net.silence(np.setdiff1d(np.union1d(touched, spikes.neuron[lay.kind[spikes.neuron] <= DURATION]),
-                                     winners))
+            touched = net.active[np.isin(lay.kind[net.active % net.n], (PITCH, DURATION))]
+            fired = spikes.neuron[np.isin(lay.kind[spikes.neuron], (PITCH, DURATION))]
+            net.silence(np.setdiff1d(np.union1d(touched, fired), winners))
             history.append(winners)
     finally:
         net.reset_state()

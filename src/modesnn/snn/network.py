@@ -435,6 +435,7 @@ class Network:
             return
         # One membership test per group over all its queued entries (the queue can hold thousands).
         by_group: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        changed: set[int] = set()
         for t, entries in self.queue.items():
             for i, entry in enumerate(entries):
                 by_group[id(entry[0])].append((t, i))
@@ -444,7 +445,7 @@ class Network:
             sizes = [e[1].size for e in entries]
             syn = np.concatenate([e[1] for e in entries])
             ln = np.concatenate([e[2] for e in entries])
-            hit = np.isin(group.pre[syn], drop, assume_unique=False) & (ln == lane)
+            hit = np.isin(group.pre[syn], drop) & (ln == lane)
             if not hit.any():
                 continue
             keep_all = np.split(~hit, np.cumsum(sizes)[:-1])
@@ -452,7 +453,8 @@ class Network:
                 if not keep.all():
                     g, syn_e, ln_e, post_e = entry
                     self.queue[t][i] = (g, syn_e[keep], ln_e[keep], post_e[keep])
-        for t in list(self.queue):
+                    changed.add(t)
+        for t in changed:  # drop entries left empty, only where something was withdrawn
             self.queue[t] = [e for e in self.queue[t] if e[1].size]
 
     def silence(self, neurons, lane: int = 0) -> None:
