@@ -406,6 +406,49 @@ def test_clamped_input_alone_sets_firing_but_stdp_still_happens():
     assert weights[True] == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.parametrize("lanes", [1, 3])
+def test_clamped_windows_batched_and_step_by_step_agree(lanes, monkeypatch):
+    """A clamped window's synaptic side is computed after its neurons ran (Network.batch_clamped); step
+    by step gives the same spikes, weights, traces and created synapses, with delays from 0 up, several
+    windows, lanes, clipping at both bounds and a creation rule."""
+    results = []
+    for batched in (False, True):
+        monkeypatch.setattr(Network, "batch_clamped", batched)
+        rng = np.random.default_rng(7)
+        n = 50
+        net = Network(DT, lanes=lanes)
+        net.add_population("p", n, (rng.uniform(0.02, 0.1, n), 0.2, -65.0, rng.uniform(2, 8, n)))
+        g = net.add_synapses("g", STDP(TAU, 2.0, 2.5, 0.0, 6.0))
+        k = 6 * n
+        net.connect(g, rng.integers(0, n, k), rng.integers(0, n, k), rng.uniform(0, 6, k), rng.integers(0, 120, k))
+        fixed = net.add_synapses("fixed")
+        net.connect(fixed, rng.integers(0, n, k), rng.integers(0, n, k), 5.0, 0)
+        grown = net.add_synapses("grown", STDP(TAU, 1.0, 1.0, 0.0, 10.0))
+        net.add_rule(CreationRule(grown, (0,), (0,), 0, 20, 3))
+        spikes = []
+        for _ in range(10):
+            ids = rng.choice(n, 12, replace=False)
+            cur = rng.uniform(0, 60, (50, ids.size)) * (rng.random((50, ids.size)) < 0.7)
+            rec = net.run(50, np.tile(ids, lanes), np.tile(cur, (1, lanes)), np.repeat(np.arange(lanes), ids.size),
+                          clamped=True)
+            spikes.append(fired(rec))
+        x, tx = net.traces["g"]
+        results.append((spikes, g.w.copy(), grown.state(), net.y.copy(), net.ty.copy(), x[:, :g.n].copy(),
+                        tx[:, :g.n].copy()))
+    (s0, w0, gr0, y0, ty0, x0, tx0), (s1, w1, gr1, y1, ty1, x1, tx1) = results
+    assert s0 == s1 and sum(len(s) for s in s0) > 100
+    np.testing.assert_allclose(w1, w0, rtol=0, atol=1e-9)
+    assert np.any(w0 == 0.0) and np.any(w0 == 6.0)  # both bounds were hit
+    assert gr0["pre"].size > 0
+    for f in ("pre", "post", "delay"):
+        np.testing.assert_array_equal(gr1[f], gr0[f])
+    np.testing.assert_allclose(gr1["w"], gr0["w"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(y1, y0, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(ty1, ty0)
+    np.testing.assert_allclose(x1, x0, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(tx1, tx0)
+
+
 # -- cost grows with activity ------------------------------------------------------------------------------
 def test_only_active_neurons_are_stepped():
     n = 100_000

@@ -42,6 +42,32 @@ class LearnReport:
     skipped_modes: list[str] = field(default_factory=list)
 
 
+class _SlotInputs:
+    """External input of every slot of a learning batch, sorted by slot: inputs(k) -> (neurons, lanes,
+    currents, late) for slot k."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        parts = [(np.asarray(k, np.int64), np.asarray(ids, np.int64), cur, late, lane) for k, ids, cur, late, lane
+                 in rows]
+        slot = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        size = [p[0].size for p in parts]
+        self.ids = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        self.cur = np.repeat([float(p[2]) for p in parts], size)
+        self.late = np.repeat([bool(p[3]) for p in parts], size).astype(bool)
+        self.lane = np.repeat([int(p[4]) for p in parts], size).astype(np.int64)
+        order = np.argsort(slot, kind="stable")
+        slot = slot[order]
+        self.ids, self.cur, self.late, self.lane = self.ids[order], self.cur[order], self.late[order], self.lane[order]
+        self.bounds = np.searchsorted(slot, np.arange(int(slot.max(initial=-1)) + 2))
+
+    def inputs(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if k + 1 >= self.bounds.size:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0), np.zeros(0, bool)
+        sl = slice(self.bounds[k], self.bounds[k + 1])
+        return self.ids[sl], self.lane[sl], self.cur[sl], self.late[sl]
+
+
 class ModeSNN:
     """The whole network, its learned synapses and the bookkeeping a user asks about."""
 
@@ -178,55 +204,56 @@ class ModeSNN:
             self._lane_tonic[lane] = piece.key.tonic
             self._lane_mode[lane] = c.modes.index(piece.key.mode)
             self.meters[piece.meter] = self.meters.get(piece.meter, 0) + 1
+        slots = self._slot_inputs(pieces, encoded, report)
         steps, lag = c.slot_steps, c.lag_steps
         for k in range(length):
-            ids, lanes, held, late = [], [], [], []
-            for lane, (piece, enc) in enumerate(zip(pieces, encoded, strict=True)):
-                key = piece.key
-                sounding = []
-                for v, (pcols, dcols) in enumerate(enc):
-                    if k >= len(pcols):
-                        continue
-                    p, d = int(pcols[k]), int(dcols[k])
-                    ids += [int(lay.sms_id(v, PITCH, k, p)), int(lay.sms_id(v, DURATION, k, d))]
-                    lanes += [lane, lane]
-                    held += [c.i_note, c.i_note]
-                    late += [False, False]
-                    self.voice_durations[v][d] += 1
-                    if p != REST:
-                        sounding.append(p % 12)
-                        self.voice_pitches[v][p] += 1
-                        self.heard_degrees[key.mode][key.degree(p)] += 1
-                        self.heard_keys[f"{key.tonic}:{key.mode}"][p % 12] += 1
-                        report.notes += 1
-                kids = lay.key_ids(key.tonic, key.mode)
-                for pc in range(12):
-                    if not key.in_scale(pc):
-                        ids.append(int(kids[pc]))
-                        lanes.append(lane)
-                        held.append(c.i_key_nonscale)
-                        late.append(False)
-                for pc in sorted(set(sounding)):
-                    if key.in_scale(pc):
-                        ids.append(int(kids[pc]))
-                        lanes.append(lane)
-                        held.append(c.i_key_scale)
-                        late.append(True)
-                    ids.append(int(lay.mode_ids(key.mode)[key.degree(pc)]))
-                    lanes.append(lane)
-                    held.append(c.i_mode)
-                    late.append(True)
-            if not ids:
+            ids, lanes, held, late = slots.inputs(k)
+            if not ids.size:
                 continue
-            cur = np.tile(np.array(held), (steps, 1))
-            late_cols = np.array(late, bool)
-            cur[:lag, late_cols] = 0.0
-            cur[lag + c.pulse_steps:, late_cols] = 0.0
+            cur = np.tile(held, (steps, 1))
+            cur[:lag, late] = 0.0
+            cur[lag + c.pulse_steps:, late] = 0.0
             net.run(steps, ids, cur, lanes, clamped=True)
             report.slots += 1
         report.pieces += len(pieces)
         self.pieces_learned += len(pieces)
         net.reset_state()
+
+    def _slot_inputs(self, pieces: list[Piece], encoded: list, report: LearnReport) -> _SlotInputs:
+        """The external input of every slot of a batch (and the what-was-heard bookkeeping): per slot, each
+        playing lane's notes drive their pitch and duration neurons; its key group's non-scale neurons are
+        held silent; each sounding pitch class drives its key neuron (if a scale tone) and the mode neuron
+        of its degree, `mts_lag_ms` late."""
+        c, lay = self.config, self.layout
+        rows = []  # (slot, neuron, lane, current, late)
+        for lane, (piece, enc) in enumerate(zip(pieces, encoded, strict=True)):
+            key = piece.key
+            kids = lay.key_ids(key.tonic, key.mode)
+            scale = np.array([key.in_scale(pc) for pc in range(12)])
+            played = max((len(pc) for pc, _ in enc), default=0)
+            silent = kids[~scale]
+            k_all = np.repeat(np.arange(played), silent.size)
+            rows.append((k_all, np.tile(silent, played), c.i_key_nonscale, False, lane))
+            sounding = []
+            for v, (pcols, dcols) in enumerate(enc):
+                pos = np.arange(pcols.size)
+                rows.append((pos, lay.sms_id(v, PITCH, pos, pcols), c.i_note, False, lane))
+                rows.append((pos, lay.sms_id(v, DURATION, pos, dcols), c.i_note, False, lane))
+                np.add.at(self.voice_durations[v], dcols, 1)
+                pitched = pcols != REST
+                np.add.at(self.voice_pitches[v], pcols[pitched], 1)
+                sounding.append(pos[pitched] * 12 + pcols[pitched] % 12)
+            heard = np.concatenate(sounding) if sounding else np.zeros(0, np.int64)
+            report.notes += heard.size
+            degrees = (heard % 12 - key.tonic) % 12
+            self.heard_degrees[key.mode] += np.bincount(degrees, minlength=12)
+            self.heard_keys[f"{key.tonic}:{key.mode}"] += np.bincount(heard % 12, minlength=12)
+            k_pc = np.unique(heard)  # (slot, pitch class) sounding in this lane
+            k, pc = k_pc // 12, k_pc % 12
+            tone = scale[pc]
+            rows.append((k[tone], kids[pc[tone]], c.i_key_scale, True, lane))
+            rows.append((k, lay.mode_ids(key.mode)[(pc - key.tonic) % 12], c.i_mode, True, lane))
+        return _SlotInputs(rows)
 
     # -- what was learned ---------------------------------------------------------------------------
     def mode_profile(self, mode: str) -> np.ndarray:

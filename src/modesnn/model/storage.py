@@ -19,6 +19,7 @@ import numpy as np
 from modesnn.errors import ModelFileError
 from modesnn.model.config import ModelConfig
 from modesnn.model.network import ModeSNN
+from modesnn.snn.creation import PairCounts
 
 MAGIC = b"MODESNN\x00"
 FORMAT_VERSION = 1
@@ -30,10 +31,9 @@ def _model_arrays(model: ModeSNN) -> tuple[dict, dict[str, np.ndarray]]:
         for field, arr in model.net.groups[name].state().items():
             arrays[f"{name}.{field}"] = arr
     for i, rule in enumerate(model.net.rules):
-        keys = np.array(sorted(rule.counts), np.int64)
-        arrays[f"rule{i}.keys"] = keys
-        arrays[f"rule{i}.counts"] = np.array([rule.counts[k][0] for k in keys.tolist()], np.int64)
-        arrays[f"rule{i}.stdp"] = np.array([rule.counts[k][1] for k in keys.tolist()], np.float64)
+        arrays[f"rule{i}.keys"] = rule.counts.keys
+        arrays[f"rule{i}.counts"] = rule.counts.counts
+        arrays[f"rule{i}.stdp"] = rule.counts.stdp
     for mode, counts in model.heard_degrees.items():
         arrays[f"heard_degrees.{mode}"] = counts
     for key, counts in model.heard_keys.items():
@@ -128,8 +128,7 @@ def _restore(config: ModelConfig, meta: dict, arrays: dict[str, np.ndarray]) -> 
         model.net.groups[name].load_state(state)
         model.net.history_steps = max(model.net.history_steps, int(state["delay"].max(initial=0)) + 1)
     for i, rule in enumerate(model.net.rules):
-        keys, counts, stdp = arrays[f"rule{i}.keys"], arrays[f"rule{i}.counts"], arrays[f"rule{i}.stdp"]
-        rule.counts = dict(zip(keys.tolist(), zip(counts.tolist(), stdp.tolist(), strict=True), strict=True))
+        rule.counts = PairCounts(arrays[f"rule{i}.keys"], arrays[f"rule{i}.counts"], arrays[f"rule{i}.stdp"])
     for mode in model.heard_degrees:
         model.heard_degrees[mode] = arrays[f"heard_degrees.{mode}"]
     for key in model.heard_keys:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import contextlib
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
+from modesnn.snn.creation import CreationRule, pair_key
 from modesnn.snn.neurons import V_INIT, V_PEAK, IzhikevichParams
 from modesnn.snn.synapses import STDP, Synapses
 
@@ -50,23 +51,6 @@ class Population:
 
 
 @dataclass
-class CreationRule:
-    """Create a synapse pre -> post (in `target`, with `delay` steps) once the pair has fired together
-    `threshold` times: a coincidence is a pre spike at t_pre and a post spike at t_post with
-    |t_post - t_pre - delay| <= window steps.  Only neurons whose tag is in pre_tags / post_tags take
-    part; `candidates(pre, post, lane)` may narrow the pairs further (returns a bool mask)."""
-
-    target: Synapses
-    pre_tags: tuple[int, ...]
-    post_tags: tuple[int, ...]
-    delay: int
-    window: int
-    threshold: int = 5
-    candidates: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
-    counts: dict[int, tuple[int, float]] = field(default_factory=dict)  # pair -> (coincidences, STDP so far)
-
-
-@dataclass
 class SpikeRecord:
     """Spikes of one window: absolute step, lane and neuron id of each, in time order."""
 
@@ -77,6 +61,10 @@ class SpikeRecord:
 
 class Network:
     """Populations, synapse groups and creation rules, simulated window by window."""
+
+    batch_clamped = True
+    """Compute a clamped window's synaptic side (deliveries, STDP, traces) once, after its neurons ran,
+    instead of step by step; the results are the same (tests compare both)."""
 
     def __init__(self, dt: float = 0.1, lanes: int = 1, tau_syn: float = 5.0) -> None:
         if not (dt > 0 and math.isfinite(dt)):
@@ -202,6 +190,7 @@ class Network:
         self._due: float = math.inf  # first step at which a pending spike may arrive
         self._loc = np.zeros(0, np.int64)  # flat id -> local index while a window runs (scratch)
         self._mask = np.zeros(0, bool)  # scratch for the union of active ids
+        self._mark = np.zeros(0, bool)  # scratch for sets of (lane, synapse) trace indices
         self.hist_step = np.zeros(0, np.int64)
         self.hist_flat = np.zeros(0, np.int64)
         self.traces: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -341,11 +330,10 @@ class Network:
             sim.ext = ext
         rec_step: list[np.ndarray] = []
         rec_flat: list[np.ndarray] = []
-        dt = self.dt
-        decay = self.syn_decay
-        queue = self.queue
         t_end = self.t + n_steps
         last = n_steps - 1
+        batched = (clamped and noise is None and self.batch_clamped
+                   and not any(self.t <= s < t_end for s in self._emit_steps))
         try:
             for k in range(n_steps):
                 t = self.t
@@ -356,55 +344,37 @@ class Network:
                     else:
                         np.add.at(ext, stim_local, cur[k])
                     sim.ext = ext
-                if self._due <= t:
-                    self._flush(t)
-                arrivals = queue.pop(t, None)
-                if arrivals:
-                    self._deliver(sim, arrivals, t, plastic, clamped)
-                # Izhikevich step on the active set (v first, u with the new v), in place; the arithmetic is
-                # exactly v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn); u += dt * a * (b * v - u).
-                v, u = sim.v, sim.u
-                if k == last:
-                    v_old = v.copy()
-                dv = 0.04 * v
-                dv *= v
-                dv += 5.0 * v
-                dv += 140.0
-                dv -= u
-                dv += sim.ext
-                dv += sim.i_syn
-                if noise is not None:
-                    dv += noise[0] * noise[1].standard_normal(v.size)
-                dv *= dt
-                v += dv
-                du = sim.b * v
-                du -= u
-                du *= sim.dta
-                u += du
-                fired = np.flatnonzero(v >= V_PEAK)
-                if k == last:
-                    sim.dv = v - v_old
+                if not batched:
+                    if self._due <= t:
+                        self._flush(t)
+                    arrivals = self.queue.pop(t, None)
+                    if arrivals:
+                        self._deliver(sim, arrivals, t, plastic, clamped)
+                fired = sim.step(noise, k == last)
                 if fired.size:
-                    v[fired] = sim.c[fired]
-                    u[fired] += sim.d[fired]
                     flat = sim.flat[fired]
                     rec_step.append(np.full(fired.size, t, np.int64))
                     rec_flat.append(flat)
-                    self._on_spikes(sim, flat, t, plastic, clamped)
-                if decay != 1.0:
-                    sim.i_syn *= decay
+                    if batched:
+                        self._schedule(flat, t)
+                    else:
+                        self._on_spikes(sim, flat, t, plastic, clamped)
+                if self.syn_decay != 1.0:
+                    sim.i_syn *= self.syn_decay
                 self.t = t + 1
         except BaseException:
             sim.release()
             raise
+        steps = np.concatenate(rec_step) if rec_step else np.zeros(0, np.int64)
+        flats = np.concatenate(rec_flat) if rec_flat else np.zeros(0, np.int64)
+        if batched:
+            self._window_synapses(t_end - n_steps, t_end, steps, flats, plastic)
         sim.write_back()
         # Carry over neurons that are not at rest.
         moving = (np.abs(sim.dv) >= SETTLED_DV) | (np.abs(sim.i_syn) >= 1e-6)
         if not per_step:
             moving |= sim.ext != 0
         self.active = sim.flat[moving]
-        steps = np.concatenate(rec_step) if rec_step else np.zeros(0, np.int64)
-        flats = np.concatenate(rec_flat) if rec_flat else np.zeros(0, np.int64)
         # Keep a spike history long enough for delays and coincidence windows.
         self.hist_step = np.concatenate([self.hist_step, steps])
         self.hist_flat = np.concatenate([self.hist_flat, flats])
@@ -552,13 +522,12 @@ class Network:
         if ypost.max() > 0:  # (traces are >= 0: same as any(> 0), cheaper)
             _add_clipped(group._w, syn, -stdp.a_minus * ypost, stdp, unique)
 
-    def _on_spikes(self, sim: _Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
-        n = self.n
-        lanes, ids = flat // n, flat % n
+    def _schedule(self, flat: np.ndarray, t: int) -> list[Synapses]:
+        """Queue the spikes of step t for delivery, lazily: a group's spikes wait (with the group's size at
+        the time, so that synapses created later do not carry them) until the group's shortest delay says
+        the first of them may arrive; then the whole batch is sorted into the queue at once.  Returns the
+        groups that have synapses."""
         groups = [g for g in self.groups.values() if g.n]
-        # Deliveries are scheduled lazily: a group's spikes wait (with the group's size at the time, so that
-        # synapses created later do not carry them) until the group's shortest delay says the first of them
-        # may arrive; then the whole batch is sorted into the queue at once.  Delay-0 groups go at once.
         for group in groups:
             p = self._pending.get(group.name)
             if p is None:
@@ -567,6 +536,12 @@ class Network:
             p.flats.append(flat)
             p.sizes.append(group.n)
             self._due = min(self._due, p.first + group.min_delay)
+        return groups
+
+    def _on_spikes(self, sim: _Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
+        n = self.n
+        lanes, ids = flat // n, flat % n
+        groups = self._schedule(flat, t)
         if self._due <= t:
             self._flush(t)
         # Delay-0 synapses deliver now (after this step's membrane update, before potentiation, so that a
@@ -592,8 +567,7 @@ class Network:
                     # (one spike per neuron and lane: a synapse occurs once per lane)
                     _add_clipped(group._w, syn, stdp.a_plus * xv, stdp, self.lanes == 1)
         # Post-synaptic traces (after potentiation, so a pair at s = 0 counts once, as potentiation).
-        tau = next((g.stdp.tau for g in self.groups.values() if g.stdp is not None), 5.0)
-        decay = self._decay(tau)
+        decay = self._decay(self._post_tau())
         self.y[flat] = self.y[flat] * decay.take(t - self.ty[flat], mode="clip") + 1.0
         self.ty[flat] = t
         if self._touched is not None:
@@ -611,6 +585,130 @@ class Network:
             table[-1] = 0.0
             self._decay_tables[tau] = table
         return table
+
+    def _post_tau(self) -> float:
+        """Time constant of the per-neuron post-synaptic trace: that of the plastic groups (they share one)."""
+        return next((g.stdp.tau for g in self.groups.values() if g.stdp is not None), 5.0)
+
+    def _window_synapses(self, t0: int, t1: int, steps: np.ndarray, flats: np.ndarray, plastic: bool) -> None:
+        """The synaptic side of a clamped window [t0, t1), after its neurons ran: deliveries due in the
+        window, STDP and the traces, computed at once.  Clamped, a delivery cannot change firing, so doing
+        this after the fact gives what step-by-step processing gives: each synapse's weight changes are
+        applied in time order (arrivals before the potentiation of the same step, every lane's change of
+        one step summed and then clipped, as step by step), with trace values summed from the spike times.
+        """
+        self._flush()
+        by_group: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+        for t in range(t0, t1):
+            for entry in self.queue.pop(t, ()):
+                by_group[entry[0].name].append((t, entry))
+        decay = self._decay(self._post_tau())
+        if plastic:
+            # The window's spikes sorted by (neuron, step): a neuron's spikes before a step are one range.
+            span = t1 - t0
+            s_key = flats * span + (steps - t0)
+            order = np.argsort(s_key, kind="stable")
+            s_key, s_step = s_key[order], steps[order]
+            for group in self.groups.values():
+                if group.stdp is not None and group.n:
+                    self._window_stdp(group, by_group.get(group.name, []), steps, flats, s_key, s_step, t0, t1)
+        if flats.size:
+            # Post-synaptic traces, as after the window's last spike of each neuron.
+            uniq, inv = np.unique(flats, return_inverse=True)
+            t_last = np.zeros(uniq.size, np.int64)
+            np.maximum.at(t_last, inv, steps)
+            gap = t_last - self.ty[uniq]
+            y = self.y[uniq] * decay.take(gap, mode="clip")
+            y += np.bincount(inv, weights=decay.take(t_last[inv] - steps, mode="clip"), minlength=uniq.size)
+            self.y[uniq] = y
+            self.ty[uniq] = t_last
+            if self._touched is not None:
+                self._touched.append(uniq)
+
+    def _window_stdp(self, group: Synapses, entries: list[tuple[int, tuple]], steps: np.ndarray,
+                     flats: np.ndarray, s_key: np.ndarray, s_step: np.ndarray, t0: int, t1: int) -> None:
+        """STDP of one plastic group over a clamped window (see _window_synapses)."""
+        stdp, n, span = group.stdp, self.n, t1 - t0
+        decay = self._decay(stdp.tau)
+        x, tx = self._trace(group)
+        cap = x.shape[1]
+        xf, txf = x.reshape(-1), tx.reshape(-1)
+        keys, dws = [], []
+        # Arrivals: depression by the post-synaptic trace just before them (post spikes strictly earlier).
+        if entries:
+            a_step = np.concatenate([np.full(e[1].size, t, np.int64) for t, e in entries])
+            a_syn = np.concatenate([e[1] for t, e in entries])
+            a_lane = np.concatenate([e[2] for t, e in entries])
+            a_post = np.concatenate([e[3] for t, e in entries])
+            y = self.y[a_post] * decay.take(a_step - self.ty[a_post], mode="clip")
+            lo = np.searchsorted(s_key, a_post * span, "left")
+            hi = np.searchsorted(s_key, a_post * span + (a_step - t0), "left")
+            qi, ji = _expand_ranges(lo, hi)
+            if qi.size:
+                y += np.bincount(qi, weights=decay.take(a_step[qi] - s_step[ji], mode="clip"), minlength=y.size)
+            phase = (group._delay[a_syn] == 0).astype(np.int64)  # a delay-0 arrival comes after the update
+            hit = y > 0  # (a zero change leaves a weight that is already within its bounds alone)
+            keys.append(a_syn[hit] * (3 * span) + (a_step[hit] - t0) * 3 + phase[hit])
+            dws.append(-stdp.a_minus * y[hit])
+            # The pre-synaptic trace of each (lane, synapse): its arrivals sorted by time.
+            a_k = a_lane * cap + a_syn
+            a_order = np.argsort(a_k * span + (a_step - t0), kind="stable")
+            ak_sorted = (a_k * span + (a_step - t0))[a_order]
+            a_step_sorted = a_step[a_order]
+        # Potentiation at each post spike, by the pre-synaptic traces then (arrivals at or before it).
+        syn, src = group.incoming(flats % n)
+        if syn.size:
+            k = (flats[src] // n) * cap + syn
+            # Only synapses with a pre-synaptic trace (an arrival before or in this window) can change.
+            live = xf[k] > 0
+            if entries:
+                mark = self._trace_mark(xf.size)
+                mark[a_k] = True
+                live |= mark[k]
+                mark[a_k] = False
+            syn, src, k = syn[live], src[live], k[live]
+            p_step = steps[src]
+            xv = xf[k] * decay.take(p_step - txf[k], mode="clip")
+            if entries:
+                lo = np.searchsorted(ak_sorted, k * span, "left")
+                hi = np.searchsorted(ak_sorted, k * span + (p_step - t0), "right")
+                qi, ji = _expand_ranges(lo, hi)
+                if qi.size:
+                    xv += np.bincount(qi, weights=decay.take(p_step[qi] - a_step_sorted[ji], mode="clip"),
+                                      minlength=xv.size)
+            keys.append(syn * (3 * span) + (p_step - t0) * 3 + 2)
+            dws.append(stdp.a_plus * xv)
+        if keys and sum(k.size for k in keys):
+            # One change per (synapse, step, phase), all lanes summed; applied in time order with clipping.
+            uk, inv = np.unique(np.concatenate(keys), return_inverse=True)
+            dw = np.bincount(inv, weights=np.concatenate(dws), minlength=uk.size)
+            u_syn = uk // (3 * span)
+            first = np.r_[True, u_syn[1:] != u_syn[:-1]]
+            starts = np.flatnonzero(first)
+            rank = np.arange(uk.size) - np.repeat(starts, np.diff(np.r_[starts, uk.size]))
+            w = group._w
+            for r in range(int(rank.max()) + 1):
+                sel = rank == r
+                idx = u_syn[sel]
+                w[idx] = np.clip(w[idx] + dw[sel], stdp.w_min, stdp.w_max)
+        if entries:
+            # Pre-synaptic traces as after each (lane, synapse)'s last arrival.
+            ak = ak_sorted // span
+            last = np.r_[ak[1:] != ak[:-1], True]
+            ends = np.flatnonzero(last)
+            grp = np.repeat(np.arange(ends.size), np.diff(np.r_[-1, ends]))
+            t_last = a_step_sorted[ends]
+            kk = ak[ends]
+            xv = xf[kk] * decay.take(t_last - txf[kk], mode="clip")
+            xv += np.bincount(grp, weights=decay.take(t_last[grp] - a_step_sorted, mode="clip"), minlength=ends.size)
+            xf[kk] = xv
+            txf[kk] = t_last
+
+    def _trace_mark(self, size: int) -> np.ndarray:
+        """A scratch boolean array of at least `size` entries, all False (callers restore that)."""
+        if self._mark.size < size:
+            self._mark = np.zeros(max(size, 2 * self._mark.size), bool)
+        return self._mark
 
     def _flush(self, t: int | None = None) -> None:
         """Put the pending spikes of every group due by step t (all groups if t is None) into the queue:
@@ -741,24 +839,23 @@ class Network:
                 dw = np.where(sm >= 0, stdp.a_plus * np.exp(-sm / stdp.tau), -stdp.a_minus * np.exp(sm / stdp.tau))
             else:
                 dw = np.zeros(s.size)
-            keys = pre << 32 | post
-            uk, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
+            uk, inv, cnt = np.unique(pair_key(pre, post), return_inverse=True, return_counts=True)
             sums = np.bincount(inv, weights=dw, minlength=uk.size)
-            exists = rule.target.has(uk >> 32, uk & 0xFFFFFFFF)
-            new_pre, new_post, new_w = [], [], []
-            for j in np.flatnonzero(~exists).tolist():
-                key = int(uk[j])
-                count, acc = rule.counts.get(key, (0, 0.0))
-                count, acc = count + int(cnt[j]), acc + float(sums[j])
-                if count >= rule.threshold:
-                    rule.counts.pop(key, None)
-                    new_pre.append(key >> 32)
-                    new_post.append(key & 0xFFFFFFFF)
-                    new_w.append(acc)
-                else:
-                    rule.counts[key] = (count, acc)
-            if new_pre:
-                self.connect(rule.target, new_pre, new_post, new_w, rule.delay)
+            fresh = ~rule.target.has(uk >> 32, uk & 0xFFFFFFFF)
+            made, acc = rule.counts.add(uk[fresh], cnt[fresh], sums[fresh], rule.threshold)
+            if made.size:
+                self.connect(rule.target, made >> 32, made & 0xFFFFFFFF, acc, rule.delay)
+
+
+def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (query, item) pair with item in [lo[query], hi[query]): two aligned index arrays."""
+    counts = hi - lo
+    total = int(counts.sum())
+    if total <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    qi = np.repeat(np.arange(lo.size), counts)
+    ji = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)
+    return qi, ji
 
 
 def _add_clipped(w: np.ndarray, syn: np.ndarray, dw: np.ndarray, stdp: STDP, unique: bool) -> None:
@@ -834,6 +931,36 @@ class _Local:
     @property
     def size(self) -> int:
         return self.flat.size
+
+    def step(self, noise: tuple[float, np.random.Generator] | None, last: bool) -> np.ndarray:
+        """One Izhikevich step of the active set, in place (v first, u with the new v), then threshold and
+        reset; returns the local indices that fired.  The arithmetic is exactly
+        v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn); u += dt * a * (b * v - u)."""
+        v, u = self.v, self.u
+        if last:
+            v_old = v.copy()
+        dv = 0.04 * v
+        dv *= v
+        dv += 5.0 * v
+        dv += 140.0
+        dv -= u
+        dv += self.ext
+        dv += self.i_syn
+        if noise is not None:
+            dv += noise[0] * noise[1].standard_normal(v.size)
+        dv *= self.net.dt
+        v += dv
+        du = self.b * v
+        du -= u
+        du *= self.dta
+        u += du
+        fired = np.flatnonzero(v >= V_PEAK)
+        if last:
+            self.dv = v - v_old
+        if fired.size:
+            v[fired] = self.c[fired]
+            u[fired] += self.d[fired]
+        return fired
 
     def ensure(self, flat: np.ndarray) -> np.ndarray:
         """Local indices of the given flat ids, adding neurons that were not active (in order of first
