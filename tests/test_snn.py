@@ -449,6 +449,41 @@ def test_clamped_windows_batched_and_step_by_step_agree(lanes, monkeypatch):
     np.testing.assert_array_equal(tx1, tx0)
 
 
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lanes, monkeypatch):
+    """Without STDP or creation a window runs through a local synapse table (Network.fixed_windows); step
+    by step through the queue gives the same spikes and state, with delays from 0 to beyond the window,
+    chains of short delays, emitted spikes and neurons that wake up mid-window."""
+    results = []
+    for fixed in (False, True):
+        monkeypatch.setattr(Network, "fixed_windows", fixed)
+        rng = np.random.default_rng(11)
+        n = 80
+        net = Network(DT, lanes=lanes)
+        net.add_population("p", n, (rng.uniform(0.02, 0.1, n), 0.2, -65.0, rng.uniform(2, 8, n)))
+        for name, k, delays, weight in (("short", 5 * n, (0, 3), 12.0), ("long", 5 * n, (20, 90), 9.0),
+                                        ("inhib", 2 * n, (0, 40), -8.0)):
+            g = net.add_synapses(name)
+            net.connect(g, rng.integers(0, n, k), rng.integers(0, n, k), weight * rng.random(k),
+                        rng.integers(*delays, k))
+        spikes, states = [], []
+        for w in range(8):
+            ids = rng.choice(n, 6, replace=False)
+            lane = np.repeat(np.arange(lanes), ids.size)
+            if w % 3 == 1:
+                net.emit(rng.choice(n, 4, replace=False), net.t + rng.integers(0, 10, 4), lane=lanes - 1)
+            rec = net.run(30, np.tile(ids, lanes), rng.uniform(0, 25, ids.size * lanes), lane, plastic=False)
+            spikes.append(fired(rec))
+            states.append((net.v.copy(), net.u.copy(), net.i_syn.copy(), np.sort(net.active)))
+        results.append((spikes, states))
+    (s0, st0), (s1, st1) = results
+    assert s0 == s1 and sum(len(s) for s in s0) > 150
+    for a, b in zip(st0, st1, strict=True):
+        for x, y in zip(a[:3], b[:3], strict=True):
+            np.testing.assert_allclose(y, x, rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(b[3], a[3])
+
+
 # -- cost grows with activity ------------------------------------------------------------------------------
 def test_only_active_neurons_are_stepped():
     n = 100_000

@@ -161,6 +161,12 @@ class _Composer:
         if pre:
             self.net.connect(self.model.bias, pre, post, w, 0)
 
+    def touched(self, spikes) -> np.ndarray:
+        """Sequence-memory neurons this slot touched (still active, or fired)."""
+        lay, net = self.lay, self.net
+        ids = np.union1d(net.active % net.n, spikes.neuron)
+        return ids[np.isin(lay.kind[ids], (PITCH, DURATION))]
+
     def choose(self, spikes, kind: int, v: int, pos: int, previous: list[int]) -> tuple[int, bool]:
         """Winner-takes-all over the voice's neurons of this position: (column, fired)."""
         lay, net = self.lay, self.net
@@ -257,7 +263,7 @@ def compose(
             if k < n_seed:
                 history.append(seed_ids)
                 continue
-            winners = []
+            winners, fallbacks = [], []
             for v in range(c.voices):
                 pcol, p_fired = comp.choose(spikes, PITCH, v, pos, [i for i in recent if lay.kind[i] == PITCH])
                 dcol, d_fired = comp.choose(spikes, DURATION, v, pos, [i for i in recent if lay.kind[i] == DURATION])
@@ -266,12 +272,18 @@ def compose(
                 for kind, col, fired in ((PITCH, pcol, p_fired), (DURATION, dcol, d_fired)):
                     nid = int(lay.sms_id(v, kind, pos, col))
                     winners.append(nid)
-                    if not fired:  # a fallback winner sends what a presented note would have sent
-                        net.emit([nid] * len(comp.note_spikes), [t0 + st for st in comp.note_spikes])
-            # Lateral inhibition: every other neuron this slot touched is silenced.
-            touched = net.active[np.isin(lay.kind[net.active % net.n], (PITCH, DURATION))]
-            fired = spikes.neuron[np.isin(lay.kind[spikes.neuron], (PITCH, DURATION))]
-            net.silence(np.setdiff1d(np.union1d(touched, fired), winners))
+                    if not fired:
+                        fallbacks.append(nid)
+            # The slot is over.  Lateral inhibition among this position's candidates: every loser is
+            # silenced and its spikes withdrawn.  Every other sequence-memory neuron the slot touched (the
+            # winners, earlier positions) is reset too, but the spikes it sent stay on their way to the next
+            # positions: a note lasts one slot.
+            touched = comp.touched(spikes)
+            losers = np.setdiff1d(touched[lay.pos[touched] == pos], winners)
+            net.silence(losers)
+            net.silence(np.setdiff1d(touched, losers), withdraw=False)
+            for nid in fallbacks:  # a fallback winner sends what a presented note would have sent
+                net.emit([nid] * len(comp.note_spikes), [t0 + st for st in comp.note_spikes])
             history.append(winners)
     finally:
         net.reset_state()

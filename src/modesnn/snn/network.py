@@ -25,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,6 +51,17 @@ class Population:
         return np.arange(self.start, self.start + self.size)
 
 
+class _Delivery(NamedTuple):
+    """Spikes of one synapse group arriving at one step: synapse ids, lanes and flat post ids in sending
+    order, and the step of the latest spike among them (math.inf for emitted ones)."""
+
+    group: Synapses
+    syn: np.ndarray
+    lanes: np.ndarray
+    post: np.ndarray
+    sent: float
+
+
 @dataclass
 class SpikeRecord:
     """Spikes of one window: absolute step, lane and neuron id of each, in time order."""
@@ -61,6 +73,10 @@ class SpikeRecord:
 
 class Network:
     """Populations, synapse groups and creation rules, simulated window by window."""
+
+    fixed_windows = True
+    """Run windows without STDP or creation through a local synapse table (see _window_fixed) instead of
+    step by step through the queue; the results are the same (tests compare both)."""
 
     batch_clamped = True
     """Compute a clamped window's synaptic side (deliveries, STDP, traces) once, after its neurons ran,
@@ -182,7 +198,7 @@ class Network:
         self._traces_used = False
         self.active = np.zeros(0, np.int64)  # flat ids (lane * n + neuron) carried into the next window
         # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
-        self.queue: dict[int, list[tuple[Synapses, np.ndarray, np.ndarray, np.ndarray]]] = defaultdict(list)
+        self.queue: dict[int, list[_Delivery]] = defaultdict(list)
         self._emit_steps: set[int] = set()
         self._pending: dict[str, _Pending] = {}  # spikes not yet sorted into the queue, per group
         self._decay_tables: dict[float, np.ndarray] = {}
@@ -220,9 +236,10 @@ class Network:
         self.active = reflat(self.active)
         self.hist_flat = reflat(self.hist_flat)
         for t, entries in self.queue.items():
-            self.queue[t] = [(g, syn, ln, reflat(post)) for g, syn, ln, post in entries]
+            self.queue[t] = [e._replace(post=reflat(e.post)) for e in entries]
         for p in self._pending.values():
             p.flats = [reflat(f) for f in p.flats]
+            p.dropped = [(reflat(f), before) for f, before in p.dropped]
 
     def reset_state(self) -> None:
         """Neurons back to their initial state, no spikes in flight; synapses and rule counts are kept.
@@ -320,30 +337,65 @@ class Network:
             raise ValueError("currents: must be finite (got NaN or inf)")
         stim_flat = lanes_a * n + neurons
 
-        # Local (active) arrays: the neurons carried over plus the stimulated ones, in id order.
-        sim = _Local(self, self._union(self.active, stim_flat))
+        t_end = self.t + n_steps
+        if not plastic and not clamped and not (grow and self.rules) and self.fixed_windows:
+            sim, steps, flats = self._window_fixed(n_steps, stim_flat, cur, per_step, noise)
+        else:
+            sim, steps, flats = self._window_stepwise(n_steps, stim_flat, cur, per_step, noise, plastic, clamped)
+        sim.write_back()
+        # Carry over neurons that are not at rest.
+        moving = (np.abs(sim.dv) >= SETTLED_DV) | (np.abs(sim.i_syn) >= 1e-6)
+        if not per_step:
+            moving |= sim.ext != 0
+        self.active = sim.flat[moving]
+        # Keep a spike history long enough for delays and coincidence windows.
+        self.hist_step = np.concatenate([self.hist_step, steps])
+        self.hist_flat = np.concatenate([self.hist_flat, flats])
+        keep = self.hist_step >= t_end - max(self.history_steps, 1) - n_steps
+        self.hist_step, self.hist_flat = self.hist_step[keep], self.hist_flat[keep]
+        if grow and self.rules and flats.size:
+            self._apply_rules(t_end - n_steps, t_end, plastic)
+        return SpikeRecord(steps, flats // n if n else flats, flats % n if n else flats)
+
+    def _external(self, sim: _Local, stim_flat: np.ndarray, cur: np.ndarray, per_step: bool):
+        """Local indices of the stimulated neurons, and a function giving the external input of step k."""
         stim_local = sim.ensure(stim_flat)
-        unique_stim = per_step and (stim_local.size == 0 or np.bincount(stim_local).max() == 1)
         if not per_step:
             ext = np.zeros(sim.size)
             np.add.at(ext, stim_local, cur)
             sim.ext = ext
+            return lambda k: ext
+        unique = stim_local.size == 0 or np.bincount(stim_local).max() == 1
+
+        def at(k: int) -> np.ndarray:
+            ext = np.zeros(sim.size)
+            if unique:
+                ext[stim_local] = cur[k]
+            else:
+                np.add.at(ext, stim_local, cur[k])
+            sim.ext = ext
+            return ext
+        return at
+
+    def _window_stepwise(self, n_steps: int, stim_flat: np.ndarray, cur: np.ndarray, per_step: bool, noise,
+                         plastic: bool, clamped: bool) -> tuple[_Local, np.ndarray, np.ndarray]:
+        """The general window: deliveries, STDP and creation step by step.  Clamped (and without noise), the
+        synaptic side is computed once after the neurons ran (see _window_synapses)."""
+        # Local (active) arrays: the neurons carried over plus the stimulated ones, in id order.
+        sim = _Local(self, self._union(self.active, stim_flat))
+        external = self._external(sim, stim_flat, cur, per_step)
         rec_step: list[np.ndarray] = []
         rec_flat: list[np.ndarray] = []
-        t_end = self.t + n_steps
+        t0 = self.t
+        t_end = t0 + n_steps
         last = n_steps - 1
         batched = (clamped and noise is None and self.batch_clamped
-                   and not any(self.t <= s < t_end for s in self._emit_steps))
+                   and not any(t0 <= s < t_end for s in self._emit_steps))
         try:
             for k in range(n_steps):
                 t = self.t
                 if per_step:
-                    ext = np.zeros(sim.size)
-                    if unique_stim:
-                        ext[stim_local] = cur[k]
-                    else:
-                        np.add.at(ext, stim_local, cur[k])
-                    sim.ext = ext
+                    external(k)
                 if not batched:
                     if self._due <= t:
                         self._flush(t)
@@ -368,21 +420,125 @@ class Network:
         steps = np.concatenate(rec_step) if rec_step else np.zeros(0, np.int64)
         flats = np.concatenate(rec_flat) if rec_flat else np.zeros(0, np.int64)
         if batched:
-            self._window_synapses(t_end - n_steps, t_end, steps, flats, plastic)
-        sim.write_back()
-        # Carry over neurons that are not at rest.
-        moving = (np.abs(sim.dv) >= SETTLED_DV) | (np.abs(sim.i_syn) >= 1e-6)
-        if not per_step:
-            moving |= sim.ext != 0
-        self.active = sim.flat[moving]
-        # Keep a spike history long enough for delays and coincidence windows.
-        self.hist_step = np.concatenate([self.hist_step, steps])
-        self.hist_flat = np.concatenate([self.hist_flat, flats])
-        keep = self.hist_step >= t_end - max(self.history_steps, 1) - n_steps
-        self.hist_step, self.hist_flat = self.hist_step[keep], self.hist_flat[keep]
-        if grow and self.rules and flats.size:
-            self._apply_rules(t_end - n_steps, t_end, plastic)
-        return SpikeRecord(steps, flats // n if n else flats, flats % n if n else flats)
+            self._window_synapses(t0, t_end, steps, flats, plastic)
+        return sim, steps, flats
+
+    def _window_fixed(self, n_steps: int, stim_flat: np.ndarray, cur: np.ndarray, per_step: bool, noise
+                      ) -> tuple[_Local, np.ndarray, np.ndarray]:
+        """A window with fixed weights (no STDP, no creation): every neuron a spike could reach within the
+        window is gathered first (the closure of the active, stimulated and receiving neurons under synapses
+        shorter than the window), their synapses into one local table, and deliveries inside the window go
+        through a (step x neuron) input table instead of the queue.  Same dynamics as step by step: a
+        neuron is stepped (and gets noise) from its first input on, as there."""
+        t0, n, L = self.t, self.n, n_steps
+        t_end = t0 + n_steps
+        self._flush()
+        arrivals = [(t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
+        self._emit_steps.difference_update(range(t0, t_end))
+        start = self._union(self.active, stim_flat)
+        received = np.concatenate([e.post for _, e in arrivals]) if arrivals else np.zeros(0, np.int64)
+        local = self._reach(self._union(start, received), n_steps)
+        sim = _Local(self, local)
+        external = self._external(sim, stim_flat, cur, per_step)
+        size = sim.size
+        i_syn_pad = np.zeros(size + 1)  # the local synaptic current, and a last cell for padding
+        i_syn_pad[:size] = sim.i_syn
+        sim.i_syn = i_syn_pad[:size]
+
+        def loc(flat: np.ndarray) -> np.ndarray:
+            return flat if sim.identity else self._loc[flat]
+        # Local synapse table (shorter than the window), by local pre-synaptic index.
+        pre_l, post_l, w_l, d_l = [], [], [], []
+        for group in self.groups.values():
+            if group.n == 0 or group.min_delay >= n_steps:
+                continue
+            syn, src = group.outgoing(local % n)
+            keep = group._delay[syn] < n_steps
+            syn, src = syn[keep], src[keep]
+            pre_l.append(src)
+            post_l.append(loc((local[src] // n) * n + group._post[syn]))
+            w_l.append(group._w[syn])
+            d_l.append(group._delay[syn])
+        table_syn = _LocalSynapses(pre_l, post_l, w_l, d_l, size, L) if pre_l else None
+        # Input table: arrivals of spikes sent before the window, then of the window's own spikes.
+        table = np.zeros(L * size + 1)  # (step x neuron) input, and a last cell for padding
+        never = np.int64(L + 1)
+        wake = np.full(size, never)
+        wake[loc(start)] = 0
+        if arrivals:
+            sizes = [e.syn.size for _, e in arrivals]
+            a_step = np.repeat(np.array([t - t0 for t, _ in arrivals], np.int64), sizes)
+            a_post = loc(received)
+            a_w = np.concatenate([e.group._w[e.syn] for _, e in arrivals])
+            np.add.at(table, a_step * size + a_post, a_w)
+            np.minimum.at(wake, a_post, a_step)
+        awake = wake <= 0
+        next_wake = int(wake[~awake].min(initial=never))
+        wakers = table_syn.wakers(awake) if table_syn is not None else None
+        rec_step: list[np.ndarray] = []
+        rec_local: list[np.ndarray] = []
+        last = n_steps - 1
+        try:
+            for k in range(n_steps):
+                if per_step:
+                    external(k)
+                if k >= next_wake:
+                    awake = wake <= k
+                    next_wake = int(wake[~awake].min(initial=never))
+                    wakers = table_syn.wakers(awake) if table_syn is not None else None
+                sim.i_syn += table[k * size:(k + 1) * size]
+                fired = sim.step(noise, k == last, awake)
+                if fired.size:
+                    rec_step.append(np.full(fired.size, t0 + k, np.int64))
+                    rec_local.append(fired)
+                    if table_syn is not None:
+                        table_syn.deliver(fired, k, i_syn_pad, table)
+                        if wakers is not None and wakers[fired].any():
+                            woken = table_syn.wakes(fired, k, awake)
+                            if woken is not None:
+                                np.minimum.at(wake, *woken)
+                                next_wake = min(next_wake, int(woken[1].min()))
+                if self.syn_decay != 1.0:
+                    sim.i_syn *= self.syn_decay
+                self.t = t0 + k + 1
+        except BaseException:
+            sim.release()
+            raise
+        steps = np.concatenate(rec_step) if rec_step else np.zeros(0, np.int64)
+        flats = sim.flat[np.concatenate(rec_local)] if rec_local else np.zeros(0, np.int64)
+        # Deliveries past the window go to the queue as usual (those inside it were made above): per group,
+        # the spikes late enough for its longest delay to reach past the window.
+        for group in self.groups.values():
+            late = steps >= t_end - group.max_delay
+            if group.n and late.any():
+                p = None
+                for t in np.unique(steps[late]).tolist():
+                    if p is None:
+                        p = self._pending[group.name] = _Pending(group, t, not_before=t_end)
+                    p.steps.append(t)
+                    p.flats.append(flats[steps == t])
+                    p.sizes.append(group.n)
+                self._due = min(self._due, p.first + group.min_delay)
+        self._post_traces(steps, flats)
+        return sim, steps, flats
+
+    def _reach(self, flat: np.ndarray, n_steps: int) -> np.ndarray:
+        """Sorted flat ids of the given neurons and of every neuron a spike of theirs can reach through
+        synapses shorter than n_steps (transitively)."""
+        n = self.n
+        seen = flat
+        frontier = flat
+        short = [g for g in self.groups.values() if g.n and g.min_delay < n_steps]
+        while frontier.size and short:
+            found = []
+            for group in short:
+                syn, src = group.outgoing(frontier % n)
+                keep = group._delay[syn] < n_steps
+                found.append((frontier[src[keep]] // n) * n + group._post[syn[keep]])
+            targets = np.unique(np.concatenate(found))
+            frontier = targets[~np.isin(targets, seen, assume_unique=True)]
+            seen = self._union(seen, frontier)
+        return seen
 
     def _union(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Sorted unique flat ids of a and b (a scratch mask: linear in the ids, plus a scan of the mask)."""
@@ -400,40 +556,49 @@ class Network:
         """Drop the deliveries still in flight from the given neurons in one lane (lateral inhibition of
         a winner-takes-all: the losers' spikes never reach their targets)."""
         drop = np.unique(np.asarray(neurons, np.int64))
-        self._flush()
-        if drop.size == 0 or not self.queue:
+        if drop.size == 0:
             return
-        # One membership test per group over all its queued entries (the queue can hold thousands).
+        for p in self._pending.values():  # (withdrawn when the batch is sorted into the queue)
+            p.dropped.append((lane * self.n + drop, self.t))
+        if not self.queue:
+            return
+        # Only deliveries sent at or after the earliest spike of these neurons still in the history (which
+        # reaches back past the longest delay) can carry their spikes; emitted ones are always looked at.
+        spiked = self.hist_step[np.isin(self.hist_flat, lane * self.n + drop)]
+        earliest = spiked.min() if spiked.size else math.inf
+        refs = [(t, i) for t, entries in self.queue.items() for i, e in enumerate(entries) if e.sent >= earliest]
+        if not refs:
+            return
         by_group: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for t, i in refs:
+            by_group[id(self.queue[t][i].group)].append((t, i))
         changed: set[int] = set()
-        for t, entries in self.queue.items():
-            for i, entry in enumerate(entries):
-                by_group[id(entry[0])].append((t, i))
         for refs in by_group.values():
             entries = [self.queue[t][i] for t, i in refs]
-            group = entries[0][0]
-            sizes = [e[1].size for e in entries]
-            syn = np.concatenate([e[1] for e in entries])
-            ln = np.concatenate([e[2] for e in entries])
+            group = entries[0].group
+            syn = np.concatenate([e.syn for e in entries])
+            ln = np.concatenate([e.lanes for e in entries])
             hit = np.isin(group.pre[syn], drop) & (ln == lane)
             if not hit.any():
                 continue
-            keep_all = np.split(~hit, np.cumsum(sizes)[:-1])
+            keep_all = np.split(~hit, np.cumsum([e.syn.size for e in entries])[:-1])
             for (t, i), entry, keep in zip(refs, entries, keep_all, strict=True):
                 if not keep.all():
-                    g, syn_e, ln_e, post_e = entry
-                    self.queue[t][i] = (g, syn_e[keep], ln_e[keep], post_e[keep])
+                    self.queue[t][i] = entry._replace(syn=entry.syn[keep], lanes=entry.lanes[keep],
+                                                      post=entry.post[keep])
                     changed.add(t)
         for t in changed:  # drop entries left empty, only where something was withdrawn
-            self.queue[t] = [e for e in self.queue[t] if e[1].size]
+            self.queue[t] = [e for e in self.queue[t] if e.syn.size]
 
-    def silence(self, neurons, lane: int = 0) -> None:
-        """Inhibit neurons in one lane: back to their initial state, synaptic current cleared, in-flight
-        spikes withdrawn (the losers of a winner-takes-all)."""
+    def silence(self, neurons, lane: int = 0, withdraw: bool = True) -> None:
+        """Inhibit neurons in one lane: back to their initial state, synaptic current cleared, and (with
+        withdraw) their in-flight spikes withdrawn, as for the losers of a winner-takes-all.  Without
+        withdraw, spikes already sent still arrive (a winner whose note is over)."""
         ids = np.atleast_1d(np.asarray(neurons, np.int64))
         if ids.size == 0:
             return
-        self.cancel_from(ids, lane)
+        if withdraw:
+            self.cancel_from(ids, lane)
         flat = lane * self.n + ids
         self.v[flat] = V_INIT
         self.u[flat] = self.b[ids] * V_INIT
@@ -460,12 +625,20 @@ class Network:
             if group.n == 0:
                 continue
             syn, src = group.outgoing(neurons)
-            for s_i, j in zip(syn.tolist(), src.tolist(), strict=True):
-                arrival = int(steps[j]) + int(group.delay[s_i])
-                self.queue[arrival].append(
-                    (group, np.array([s_i]), np.array([lane]), np.array([lane * self.n + int(group.post[s_i])])))
+            if not syn.size:
+                continue
+            arrival = steps[src] + group._delay[syn]
+            # One entry per emitted spike and arrival step (so no entry repeats a synapse).
+            key = src * (group.max_delay + 1) + group._delay[syn]
+            order = np.argsort(key, kind="stable")
+            key, syn, arrival = key[order], syn[order], arrival[order]
+            cuts = np.flatnonzero(key[1:] != key[:-1]) + 1
+            posts = lane * self.n + group._post[syn]
+            for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), key.size], strict=True):
+                t = int(arrival[a])
+                self.queue[t].append(_Delivery(group, syn[a:b], np.full(b - a, lane, np.int64), posts[a:b], math.inf))
                 # An emitted spike may repeat a synapse already due at that step: deliver one entry at a time.
-                self._emit_steps.add(arrival)
+                self._emit_steps.add(t)
 
     def _deliver(self, sim: _Local, arrivals, t: int, plastic: bool, clamped: bool = False) -> None:
         """Spikes due at step t.  Entries are (group, synapse ids, lanes, flat post ids), in the order they
@@ -499,8 +672,8 @@ class Network:
                 else:
                     syn = np.concatenate([e[1] for e in es])
                     lanes = self._zeros(syn.size) if self.lanes == 1 else np.concatenate([e[2] for e in es])
-                    batches.append((es[0][0], syn, lanes, np.concatenate([e[3] for e in es])))
-        for group, syn, lanes, post_flat in batches:
+                    batches.append(_Delivery(es[0][0], syn, lanes, np.concatenate([e[3] for e in es]), 0))
+        for group, syn, lanes, post_flat, _ in batches:
             if not clamped:
                 loc = sim.ensure(post_flat)  # (may grow sim.i_syn: take the index first)
                 np.add.at(sim.i_syn, loc, group._w[syn])
@@ -602,7 +775,6 @@ class Network:
         for t in range(t0, t1):
             for entry in self.queue.pop(t, ()):
                 by_group[entry[0].name].append((t, entry))
-        decay = self._decay(self._post_tau())
         if plastic:
             # The window's spikes sorted by (neuron, step): a neuron's spikes before a step are one range.
             span = t1 - t0
@@ -612,18 +784,22 @@ class Network:
             for group in self.groups.values():
                 if group.stdp is not None and group.n:
                     self._window_stdp(group, by_group.get(group.name, []), steps, flats, s_key, s_step, t0, t1)
-        if flats.size:
-            # Post-synaptic traces, as after the window's last spike of each neuron.
-            uniq, inv = np.unique(flats, return_inverse=True)
-            t_last = np.zeros(uniq.size, np.int64)
-            np.maximum.at(t_last, inv, steps)
-            gap = t_last - self.ty[uniq]
-            y = self.y[uniq] * decay.take(gap, mode="clip")
-            y += np.bincount(inv, weights=decay.take(t_last[inv] - steps, mode="clip"), minlength=uniq.size)
-            self.y[uniq] = y
-            self.ty[uniq] = t_last
-            if self._touched is not None:
-                self._touched.append(uniq)
+        self._post_traces(steps, flats)
+
+    def _post_traces(self, steps: np.ndarray, flats: np.ndarray) -> None:
+        """Post-synaptic traces after a window's spikes, as after each neuron's last spike."""
+        if not flats.size:
+            return
+        decay = self._decay(self._post_tau())
+        uniq, inv = np.unique(flats, return_inverse=True)
+        t_last = np.zeros(uniq.size, np.int64)
+        np.maximum.at(t_last, inv, steps)
+        y = self.y[uniq] * decay.take(t_last - self.ty[uniq], mode="clip")
+        y += np.bincount(inv, weights=decay.take(t_last[inv] - steps, mode="clip"), minlength=uniq.size)
+        self.y[uniq] = y
+        self.ty[uniq] = t_last
+        if self._touched is not None:
+            self._touched.append(uniq)
 
     def _window_stdp(self, group: Synapses, entries: list[tuple[int, tuple]], steps: np.ndarray,
                      flats: np.ndarray, s_key: np.ndarray, s_step: np.ndarray, t0: int, t1: int) -> None:
@@ -731,12 +907,22 @@ class Network:
             else:
                 flat = np.concatenate(p.flats)
                 steps = np.repeat(p.steps, [f.size for f in p.flats])
+            sizes = None
+            if any(size != group.n for size in p.sizes):
+                sizes = np.repeat(p.sizes, [f.size for f in p.flats])
+            if p.dropped:
+                if steps is None:
+                    steps = np.full(flat.size, p.steps[0], np.int64)
+                kept = np.ones(flat.size, bool)
+                for dropped, before in p.dropped:
+                    kept &= ~(np.isin(flat, dropped) & (steps < before))
+                flat, steps = flat[kept], steps[kept]
+                sizes = None if sizes is None else sizes[kept]
             syn, src = group.outgoing(flat % n)
             if not syn.size:
                 continue
-            if any(size != group.n for size in p.sizes):
+            if sizes is not None:
                 # Synapses were created after some of these spikes: those spikes do not use them.
-                sizes = np.repeat(p.sizes, [f.size for f in p.flats])
                 keep = syn < sizes[src]
                 syn, src = syn[keep], src[keep]
                 if not syn.size:
@@ -750,8 +936,10 @@ class Network:
             # Arrival steps lie in [lo, lo + span] (bounds from the group's delays, no pass over the data).
             lo = p.first + group.min_delay
             span = p.steps[-1] + group.max_delay - lo
+            sent = p.steps[-1]
             if span == 0:
-                queue[lo].append((group, syn, ln, post_flat))
+                if p.not_before is None or lo >= p.not_before:
+                    queue[lo].append(_Delivery(group, syn, ln, post_flat, sent))
                 continue
             if span < 32768 and group.max_delay < 32768:
                 # (16-bit keys: numpy's stable sort is then a radix sort, 2-3x faster than on int64)
@@ -763,6 +951,12 @@ class Network:
                 key = group._delay[syn] - group.min_delay
                 if steps is not None:
                     key += (steps - p.first)[src]
+            if p.not_before is not None and lo < p.not_before:
+                late = key >= p.not_before - lo
+                key, syn, post_flat = key[late], syn[late], post_flat[late]
+                ln = ln[late] if self.lanes > 1 else self._zeros(syn.size)
+                if not syn.size:
+                    continue
             order = np.argsort(key, kind="stable")
             key = key[order]
             syn, post_flat = syn[order], post_flat[order]
@@ -771,7 +965,7 @@ class Network:
             starts = [0, *cuts]
             ends = [*cuts, key.size]
             for step, a, b in zip(key[starts].tolist(), starts, ends, strict=True):
-                queue[lo + step].append((group, syn[a:b], ln[a:b], post_flat[a:b]))
+                queue[lo + step].append(_Delivery(group, syn[a:b], ln[a:b], post_flat[a:b], sent))
         self._due = due
 
     def _zeros(self, size: int) -> np.ndarray:
@@ -871,14 +1065,16 @@ class _Pending:
     """Spikes of one group waiting to be sorted into the queue: per spike step, the flat ids that fired and
     the group's size then."""
 
-    __slots__ = ("group", "first", "steps", "flats", "sizes")
+    __slots__ = ("group", "first", "steps", "flats", "sizes", "not_before", "dropped")
 
-    def __init__(self, group: Synapses, first: int) -> None:
+    def __init__(self, group: Synapses, first: int, not_before: int | None = None) -> None:
         self.group = group
         self.first = first
         self.steps: list[int] = []
         self.flats: list[np.ndarray] = []
         self.sizes: list[int] = []
+        self.not_before = not_before  # arrivals before this step were delivered otherwise: drop them
+        self.dropped: list[tuple[np.ndarray, int]] = []  # (flat ids, step): spikes before it withdrawn
 
 
 def _as_ids(name: str, x) -> np.ndarray:
@@ -932,9 +1128,11 @@ class _Local:
     def size(self) -> int:
         return self.flat.size
 
-    def step(self, noise: tuple[float, np.random.Generator] | None, last: bool) -> np.ndarray:
+    def step(self, noise: tuple[float, np.random.Generator] | None, last: bool, awake: np.ndarray | None = None
+             ) -> np.ndarray:
         """One Izhikevich step of the active set, in place (v first, u with the new v), then threshold and
-        reset; returns the local indices that fired.  The arithmetic is exactly
+        reset; returns the local indices that fired.  With `awake` (a mask), the others keep their state
+        and get no noise.  The arithmetic is exactly
         v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn); u += dt * a * (b * v - u)."""
         v, u = self.v, self.u
         if last:
@@ -946,13 +1144,18 @@ class _Local:
         dv -= u
         dv += self.ext
         dv += self.i_syn
-        if noise is not None:
-            dv += noise[0] * noise[1].standard_normal(v.size)
+        asleep = awake is not None and not awake.all()
+        if noise is not None:  # (drawn for every neuron; the sleeping ones' share is masked off below)
+            dv += noise[1].normal(0.0, noise[0], v.size)
         dv *= self.net.dt
+        if asleep:
+            dv *= awake
         v += dv
         du = self.b * v
         du -= u
         du *= self.dta
+        if asleep:
+            du *= awake
         u += du
         fired = np.flatnonzero(v >= V_PEAK)
         if last:
@@ -1001,6 +1204,8 @@ class _Local:
         net = self.net
         if self.identity:
             net._touched = None  # every neuron (worked in place)
+            if self.i_syn is not net.i_syn:  # (a window that padded the synaptic current)
+                net.i_syn[:] = self.i_syn
             return
         if net._touched is not None:
             net._touched.append(self.flat)
@@ -1008,3 +1213,62 @@ class _Local:
         net.u[self.flat] = self.u
         net.i_syn[self.flat] = self.i_syn
         self.release()
+
+
+class _LocalSynapses:
+    """The synapses of a fixed-weight window among its local neurons, as padded per-neuron rows (so that
+    the deliveries of the neurons firing at one step are a few gathers): delay-0 ones onto the synaptic
+    current, the others into the (step x neuron) input table.  Padding points at a spare last cell."""
+
+    def __init__(self, pre_l, post_l, w_l, d_l, size: int, steps: int) -> None:
+        pre = np.concatenate(pre_l)
+        post, w, d = (np.concatenate(x) for x in (post_l, w_l, d_l))
+        self.size, self.steps = size, steps
+        now = d == 0
+        self.post0, self.w0 = self._pad(pre[now], post[now], w[now], size, size)
+        self.off1, self.w1 = self._pad(pre[~now], d[~now] * size + post[~now], w[~now], size, steps * size)
+        self.wake_post, self.wake_at = self._pad(pre, post, np.maximum(d, 1).astype(np.float64), size, size)
+
+    @staticmethod
+    def _pad(pre: np.ndarray, target: np.ndarray, value: np.ndarray, size: int, spare: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows per pre-synaptic neuron: targets (spare where padded) and values (0 there)."""
+        order = np.argsort(pre, kind="stable")
+        pre, target, value = pre[order], target[order], value[order]
+        counts = np.bincount(pre, minlength=size)
+        width = int(counts.max(initial=0))
+        rank = np.arange(pre.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        t_pad = np.full((size, width), spare, np.int64)
+        v_pad = np.zeros((size, width))
+        t_pad[pre, rank] = target
+        v_pad[pre, rank] = value
+        return t_pad, v_pad
+
+    def deliver(self, fired: np.ndarray, k: int, i_syn: np.ndarray, table: np.ndarray) -> None:
+        """Deliveries of the spikes of step k: delay 0 at once (after the update, before the decay), the
+        others at step k + delay if that is inside the window."""
+        if self.post0.shape[1]:
+            np.add.at(i_syn, self.post0[fired].ravel(), self.w0[fired].ravel())
+        if self.off1.shape[1]:
+            idx = self.off1[fired].ravel() + k * self.size
+            np.minimum(idx, table.size - 1, out=idx)
+            np.add.at(table, idx, self.w1[fired].ravel())
+
+    def wakers(self, awake: np.ndarray) -> np.ndarray | None:
+        """Which local neurons have a synapse onto a sleeping one (None if nobody sleeps)."""
+        if awake.all():
+            return None
+        asleep = np.zeros(self.size + 1, bool)
+        asleep[:self.size] = ~awake
+        return asleep[self.wake_post].any(axis=1)
+
+    def wakes(self, fired: np.ndarray, k: int, awake: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(local ids, step) of sleeping targets the spikes of step k reach inside the window, or None."""
+        post = self.wake_post[fired].ravel()
+        at = k + self.wake_at[fired].ravel().astype(np.int64)
+        asleep = np.ones(self.size + 1, bool)
+        asleep[:self.size] = ~awake
+        new = asleep[post] & (post < self.size) & (at < self.steps)
+        if not new.any():
+            return None
+        return post[new], at[new]
