@@ -274,14 +274,10 @@ def compose(
                     winners.append(nid)
                     if not fired:
                         fallbacks.append(nid)
-            # The slot is over.  Lateral inhibition among this position's candidates: every loser is
-            # silenced and its spikes withdrawn.  Every other sequence-memory neuron the slot touched (the
-            # winners, earlier positions) is reset too, but the spikes it sent stay on their way to the next
-            # positions: a note lasts one slot.
-            touched = comp.touched(spikes)
-            losers = np.setdiff1d(touched[lay.pos[touched] == pos], winners)
-            net.silence(losers)
-            net.silence(np.setdiff1d(touched, losers), withdraw=False)
+            # The slot is over: every sequence-memory neuron it touched except this slot's winners is
+            # silenced, its spikes withdrawn (lateral inhibition; the previous slot's winners included, so a
+            # winner's spikes reach the next position only: see docs/model-notes.md).
+            net.silence(np.setdiff1d(comp.touched(spikes), winners))
             for nid in fallbacks:  # a fallback winner sends what a presented note would have sent
                 net.emit([nid] * len(comp.note_spikes), [t0 + st for st in comp.note_spikes])
             history.append(winners)
