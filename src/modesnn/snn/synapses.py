@@ -61,10 +61,11 @@ class Synapses:
         self.stdp = stdp
         self.n = 0
         cap = 64
-        self._pre = np.zeros(cap, np.int64)
-        self._post = np.zeros(cap, np.int64)
+        # (ids and delays as int32: half the memory of int64; add() checks that they fit)
+        self._pre = np.zeros(cap, np.int32)
+        self._post = np.zeros(cap, np.int32)
         self._w = np.zeros(cap, np.float64)
-        self._delay = np.zeros(cap, np.int64)
+        self._delay = np.zeros(cap, np.int32)
         self._keys: set[int] | None = None
         self.max_delay = 0
         self.min_delay = 0
@@ -106,6 +107,10 @@ class Synapses:
         _check_finite("weight", weight)
         if np.any(pre < 0) or np.any(post < 0):
             raise ValueError("pre/post: neuron ids must be >= 0")
+        if pre.size and max(int(pre.max()), int(post.max())) >= 2**31:
+            raise ValueError("pre/post: neuron ids must be below 2**31")
+        if delay_arr.size and int(delay_arr.max()) >= 2**31:
+            raise ValueError("delay: must be below 2**31 steps")
         k = pre.size
         if self.n + k > self._pre.size:
             cap = max(2 * self._pre.size, self.n + k)
@@ -129,7 +134,7 @@ class Synapses:
     def has(self, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
         """Whether a synapse pre -> post exists (any delay), elementwise."""
         if self._keys is None:
-            self._keys = set((self.pre << 32 | self.post).tolist())
+            self._keys = set((self.pre.astype(np.int64) << 32 | self.post).tolist())
         keys = (np.asarray(pre, np.int64) << 32 | np.asarray(post, np.int64)).tolist()
         return np.fromiter((k in self._keys for k in keys), bool, len(keys))
 
@@ -194,7 +199,8 @@ class Synapses:
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays that define the group, for saving."""
-        return {"pre": self.pre.copy(), "post": self.post.copy(), "w": self.w.copy(), "delay": self.delay.copy()}
+        return {"pre": self.pre.astype(np.int64), "post": self.post.astype(np.int64), "w": self.w.copy(),
+                "delay": self.delay.astype(np.int64)}
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         self.n = 0
