@@ -292,6 +292,29 @@ def test_synapse_appears_after_exactly_threshold_coincidences():
     assert {(2, 6), (0, 4)} <= set(zip(pre.tolist(), post.tolist(), strict=True))
 
 
+def test_a_rule_with_per_pair_delays_creates_each_synapse_with_its_own_delay():
+    """delay_of gives pair (0, 4) a delay of 5 steps and pair (1, 5) one of 30; (2, 6) is no candidate.
+    Each pair fires at its own delay, (3, 7) fires at (0, 4)'s delay but is no candidate either."""
+    net = Network(DT)
+    net.add_population("pre", 4, SEQUENCE_MEMORY, tag=1)
+    net.add_population("post", 4, SEQUENCE_MEMORY, tag=2)
+    g = net.add_synapses("grown", STDP(TAU, 0.5, 0.5, 0.0, 10.0))
+    table = {(0, 4): 5, (1, 5): 30}
+
+    def delay_of(pre, post, lane):
+        return np.array([table.get((a, b), -1) for a, b in zip(pre.tolist(), post.tolist(), strict=True)])
+
+    net.add_rule(CreationRule(g, (1,), (2,), 5, 3, 2, delay_of=delay_of, max_delay=30))
+    ids, cur = pulses(100, {0: [10], 4: [15], 1: [20], 5: [50], 2: [60], 6: [65], 3: [70], 7: [75]})
+    net.run(100, ids, cur)
+    assert g.n == 0
+    net.run(100, ids, cur)
+    assert {(a, b, d) for a, b, d in zip(g.pre.tolist(), g.post.tolist(), g.delay.tolist(), strict=True)} \
+        == {(0, 4, 5), (1, 5, 30)}
+    with pytest.raises(ValueError, match="max_delay"):
+        net.add_rule(CreationRule(g, (1,), (2,), 5, 3, 2, delay_of=delay_of))
+
+
 def test_pairs_at_the_window_edge_count_and_one_past_it_do_not():
     delay, window = 4, 10
     net, g, rule = creation_net(1, None, delay, window)

@@ -176,7 +176,7 @@ class _Composer:
             uniq, counts = np.unique(ids, return_counts=True)
             top = uniq[counts == counts.max()]
             if top.size > 1:
-                vm = net.v[top]
+                vm = net.potential(top)
                 top = top[vm == vm.max()]
             winner = int(top[0] if top.size == 1 else self.rng.choice(top))
             return int(lay.val[winner]), True

@@ -114,15 +114,14 @@ class ModeSNN:
         c, lay = self.config, self.layout
         slot, win, o = c.slot_steps, c.window_steps, c.creation_threshold
 
-        def sequence_pairs(d: int) -> Callable:
-            def ok(pre, post, lane):
-                return ((lay.kind[pre] == lay.kind[post]) & (lay.voice[pre] == lay.voice[post])
-                        & (lay.pos[post] - lay.pos[pre] == d))
-            return ok
+        def sequence_delay(pre, post, lane):
+            """Same voice and subnetwork, 1..max_delay_slots positions ahead: that many slots; else -1."""
+            ahead = lay.pos[post] - lay.pos[pre]
+            same = (lay.kind[pre] == lay.kind[post]) & (lay.voice[pre] == lay.voice[post])
+            return np.where(same & (ahead >= 1) & (ahead <= c.max_delay_slots), ahead * slot, -1)
 
-        for d in range(1, c.max_delay_slots + 1):
-            self.net.add_rule(CreationRule(self.sequence, (PITCH, DURATION), (PITCH, DURATION), d * slot, win, o,
-                                           sequence_pairs(d)))
+        self.net.add_rule(CreationRule(self.sequence, (PITCH, DURATION), (PITCH, DURATION), slot, win, o,
+                                       delay_of=sequence_delay, max_delay=c.max_delay_slots * slot))
 
         def key_pairs(pre, post, lane):
             active_key = self._lane_mode[lane] * 12 + self._lane_tonic[lane]

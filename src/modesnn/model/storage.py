@@ -22,7 +22,7 @@ from modesnn.model.network import ModeSNN
 from modesnn.snn.creation import PairCounts
 
 MAGIC = b"MODESNN\x00"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _model_arrays(model: ModeSNN) -> tuple[dict, dict[str, np.ndarray]]:

@@ -74,7 +74,11 @@ class CreationRule:
     """Create a synapse pre -> post (in `target`, with `delay` steps) once the pair has fired together
     `threshold` times: a coincidence is a pre spike at t_pre and a post spike at t_post with
     |t_post - t_pre - delay| <= window steps.  Only neurons whose tag is in pre_tags / post_tags take
-    part; `candidates(pre, post, lane)` may narrow the pairs further (returns a bool mask)."""
+    part; `candidates(pre, post, lane)` may narrow the pairs further (returns a bool mask).
+
+    Pairs with different delays: give `delay_of(pre, post, lane)`, each pair's delay in steps (-1: not a
+    candidate), between `delay` and `max_delay`; it replaces `candidates`.  One rule then counts them all
+    in one pass over the spikes."""
 
     target: Synapses
     pre_tags: tuple[int, ...]
@@ -84,3 +88,9 @@ class CreationRule:
     threshold: int = 5
     candidates: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
     counts: PairCounts = field(default_factory=PairCounts)
+    delay_of: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+    max_delay: int | None = None
+
+    @property
+    def longest(self) -> int:
+        return self.delay if self.delay_of is None or self.max_delay is None else self.max_delay

@@ -31,6 +31,7 @@ import numpy as np
 
 from modesnn.snn.creation import CreationRule, pair_key
 from modesnn.snn.neurons import V_INIT, V_PEAK, IzhikevichParams
+from modesnn.snn.state import NO_STEP, LaneState
 from modesnn.snn.synapses import STDP, Synapses
 
 SETTLED_DV = 1e-4
@@ -182,19 +183,15 @@ class Network:
             raise ValueError(f"window: must be >= 0 steps, got {rule.window}")
         if rule.threshold < 1:
             raise ValueError(f"threshold: must be >= 1, got {rule.threshold}")
+        if rule.delay_of is not None and (rule.max_delay is None or rule.max_delay < rule.delay):
+            raise ValueError(f"max_delay: a rule with delay_of needs max_delay >= delay, got {rule.max_delay}")
         self.rules.append(rule)
-        self.history_steps = max(self.history_steps, rule.delay + rule.window + 1)
+        self.history_steps = max(self.history_steps, rule.longest + rule.window + 1)
         return rule
 
     # -- state -------------------------------------------------------------------------------------
     def _alloc_state(self) -> None:
-        size = self.lanes * self.n
-        self.v = np.full(size, V_INIT)
-        self.u = np.tile(self.b, self.lanes) * V_INIT
-        self.i_syn = np.zeros(size)
-        self.y = np.zeros(size)  # post-synaptic STDP trace value
-        self.ty = np.full(size, -(10**9), np.int64)  # step of its last update
-        self._touched: list[np.ndarray] | None = []  # flat ids whose state changed since the last reset
+        self.state = LaneState(self.b, self.lanes)  # v, u, synaptic current, post-synaptic trace
         self._traces_used = False
         self.active = np.zeros(0, np.int64)  # flat ids (lane * n + neuron) carried into the next window
         # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
@@ -213,22 +210,11 @@ class Network:
 
     def _grow_state(self, old_n: int) -> None:
         """Re-lay the per-lane state for a larger n (populations were appended)."""
-        self._touched = None  # flat ids change: the next reset rewrites everything
         if old_n == 0 or self.lanes * old_n == 0:
             self._alloc_state()
             return
-        new_n, extra = self.n, self.n - old_n
-
-        def regrow(arr: np.ndarray, fill) -> np.ndarray:
-            shaped = arr.reshape(self.lanes, old_n)
-            pad = np.broadcast_to(np.asarray(fill, arr.dtype), (self.lanes, extra)) if np.ndim(fill) < 2 else fill
-            return np.concatenate([shaped, pad], axis=1).reshape(-1)
-
-        self.v = regrow(self.v, V_INIT)
-        self.u = regrow(self.u, np.tile(self.b[old_n:] * V_INIT, (self.lanes, 1)))
-        self.i_syn = regrow(self.i_syn, 0.0)
-        self.y = regrow(self.y, 0.0)
-        self.ty = regrow(self.ty, -(10**9))
+        new_n = self.n
+        self.state.relabel(old_n, new_n, self.b)
 
         def reflat(flat: np.ndarray) -> np.ndarray:
             return (flat // old_n) * new_n + flat % old_n
@@ -242,24 +228,11 @@ class Network:
             p.dropped = [(reflat(f), before) for f, before in p.dropped]
 
     def reset_state(self) -> None:
-        """Neurons back to their initial state, no spikes in flight; synapses and rule counts are kept.
-        Only the neurons touched since the last reset are rewritten (a large network composing a few notes
-        touches few), and traces only if STDP used them."""
-        touched = self._touched
-        if touched is None or sum(t.size for t in touched) * 4 > self.v.size:
-            self.v[:] = V_INIT
-            self.u[:] = np.tile(self.b, self.lanes) * V_INIT
-            self.i_syn[:] = 0.0
-            self.y[:] = 0.0
-            self.ty[:] = -(10**9)
-        elif touched:
-            idx = np.unique(np.concatenate(touched))
-            self.v[idx] = V_INIT
-            self.u[idx] = self.b[idx % self.n] * V_INIT
-            self.i_syn[idx] = 0.0
-            self.y[idx] = 0.0
-            self.ty[idx] = -(10**9)
-        self._touched = []
+        """Neurons back to their initial state, no spikes in flight, the clock back to 0; synapses and rule
+        counts are kept.  (The neuron state only holds touched neurons: clearing it is free; traces are
+        rewritten only if STDP used them.)"""
+        self.state.clear()
+        self.t = 0
         self.active = np.zeros(0, np.int64)
         self.queue.clear()
         self._emit_steps.clear()
@@ -270,19 +243,47 @@ class Network:
         if self._traces_used:
             for x, tx in self.traces.values():
                 x[:] = 0.0
-                tx[:] = -(10**9)
+                tx[:] = NO_STEP
         self._traces_used = False
 
     def _trace(self, group: Synapses) -> tuple[np.ndarray, np.ndarray]:
         """Per-lane pre-synaptic traces of a plastic group, grown to its size."""
         self._traces_used = True
-        x, tx = self.traces.get(group.name, (np.zeros((self.lanes, 0)), np.zeros((self.lanes, 0), np.int64)))
+        x, tx = self.traces.get(group.name, (np.zeros((self.lanes, 0)), np.zeros((self.lanes, 0), np.int32)))
         if x.shape[1] < group.n:
-            extra = max(group.n - x.shape[1], x.shape[1])
+            # (grown by a quarter: these arrays are lanes x synapses; steps as int32, below 2**31)
+            extra = max(group.n - x.shape[1], x.shape[1] // 4, 1024)
             x = np.concatenate([x, np.zeros((self.lanes, extra))], axis=1)
-            tx = np.concatenate([tx, np.full((self.lanes, extra), -(10**9), np.int64)], axis=1)
+            tx = np.concatenate([tx, np.full((self.lanes, extra), NO_STEP, np.int32)], axis=1)
             self.traces[group.name] = (x, tx)
         return x, tx
+
+    # -- reading the state ------------------------------------------------------------------------
+    @property
+    def v(self) -> np.ndarray:
+        """Membrane potential of every flat id (lane * n + neuron): a copy, for inspection."""
+        return self.state.full("v")
+
+    @property
+    def u(self) -> np.ndarray:
+        return self.state.full("u")
+
+    @property
+    def i_syn(self) -> np.ndarray:
+        return self.state.full("i_syn")
+
+    @property
+    def y(self) -> np.ndarray:
+        """Post-synaptic STDP trace of every flat id, as of its last update (step `ty`)."""
+        return self.state.full("y")
+
+    @property
+    def ty(self) -> np.ndarray:
+        return self.state.full("ty")
+
+    def potential(self, neurons, lane: int = 0) -> np.ndarray:
+        """Membrane potential of the given neurons in one lane."""
+        return self.state.get(lane * self.n + np.asarray(neurons, np.int64), "v")[0]
 
     # -- simulation --------------------------------------------------------------------------------
     def run(
@@ -312,6 +313,8 @@ class Network:
         if n_steps < 0:
             raise ValueError(f"n_steps: must be >= 0, got {n_steps}")
         n_steps = int(n_steps)
+        if self.t + n_steps >= 2**31:
+            raise ValueError("n_steps: the network's clock would pass 2**31 steps (reset_state() restarts it)")
         n = self.n
         neurons = _as_ids("neurons", np.zeros(0, np.int64) if neurons is None else neurons)
         lanes_a = np.zeros(neurons.size, np.int64) if lanes is None else _as_ids("lanes", lanes)
@@ -599,10 +602,8 @@ class Network:
             return
         if withdraw:
             self.cancel_from(ids, lane)
-        flat = lane * self.n + ids
-        self.v[flat] = V_INIT
-        self.u[flat] = self.b[ids] * V_INIT
-        self.i_syn[flat] = 0.0
+        flat = np.unique(lane * self.n + ids)
+        self.state.set(flat, v=V_INIT, u=self.b[flat % self.n] * V_INIT, i_syn=0.0)
         self.active = self.active[~np.isin(self.active, flat)]
 
     def emit(self, neurons, steps, lane: int = 0) -> None:
@@ -691,7 +692,8 @@ class Network:
         decay = self._decay(stdp.tau)  # (take with mode="clip": the last entry, 0.0, for longer gaps)
         xf[k] = xf[k] * decay.take(t - txf[k], mode="clip") + 1.0
         txf[k] = t
-        ypost = self.y[post_flat] * decay.take(t - self.ty[post_flat], mode="clip")
+        y, ty = self.state.get(post_flat, "y", "ty")
+        ypost = y * decay.take(t - ty, mode="clip")
         if ypost.max() > 0:  # (traces are >= 0: same as any(> 0), cheaper)
             _add_clipped(group._w, syn, -stdp.a_minus * ypost, stdp, unique)
 
@@ -741,10 +743,8 @@ class Network:
                     _add_clipped(group._w, syn, stdp.a_plus * xv, stdp, self.lanes == 1)
         # Post-synaptic traces (after potentiation, so a pair at s = 0 counts once, as potentiation).
         decay = self._decay(self._post_tau())
-        self.y[flat] = self.y[flat] * decay.take(t - self.ty[flat], mode="clip") + 1.0
-        self.ty[flat] = t
-        if self._touched is not None:
-            self._touched.append(flat)
+        y, ty = self.state.get(flat, "y", "ty")
+        self.state.set(flat, y=y * decay.take(t - ty, mode="clip") + 1.0, ty=t)
 
     def _decay(self, tau: float) -> np.ndarray:
         """exp(-d dt / tau) for whole steps d = 0, 1, ..., up to the first d where it is exactly 0.0 (so
@@ -794,12 +794,10 @@ class Network:
         uniq, inv = np.unique(flats, return_inverse=True)
         t_last = np.zeros(uniq.size, np.int64)
         np.maximum.at(t_last, inv, steps)
-        y = self.y[uniq] * decay.take(t_last - self.ty[uniq], mode="clip")
+        y, ty = self.state.get(uniq, "y", "ty")
+        y = y * decay.take(t_last - ty, mode="clip")
         y += np.bincount(inv, weights=decay.take(t_last[inv] - steps, mode="clip"), minlength=uniq.size)
-        self.y[uniq] = y
-        self.ty[uniq] = t_last
-        if self._touched is not None:
-            self._touched.append(uniq)
+        self.state.set(uniq, y=y, ty=t_last)
 
     def _window_stdp(self, group: Synapses, entries: list[tuple[int, tuple]], steps: np.ndarray,
                      flats: np.ndarray, s_key: np.ndarray, s_step: np.ndarray, t0: int, t1: int) -> None:
@@ -816,7 +814,8 @@ class Network:
             a_syn = np.concatenate([e[1] for t, e in entries])
             a_lane = np.concatenate([e[2] for t, e in entries])
             a_post = np.concatenate([e[3] for t, e in entries])
-            y = self.y[a_post] * decay.take(a_step - self.ty[a_post], mode="clip")
+            y, ty = self.state.get(a_post, "y", "ty")
+            y = y * decay.take(a_step - ty, mode="clip")
             lo = np.searchsorted(s_key, a_post * span, "left")
             hi = np.searchsorted(s_key, a_post * span + (a_step - t0), "left")
             qi, ji = _expand_ranges(lo, hi)
@@ -998,6 +997,7 @@ class Network:
         for rule in self.rules:
             pre_sel = mask(rule.pre_tags)
             lo_q = min(t0, t0 + rule.delay - rule.window)
+            longest = rule.longest
             post_sel = mask(rule.post_tags) & (h_step >= lo_q)
             if not post_sel.any() or not pre_sel.any():
                 continue
@@ -1007,9 +1007,9 @@ class Network:
                 sorted_pre[rule.pre_tags] = (p_key[order], h_step[pre_sel][order], h_id[pre_sel][order])
             p_key, p_step, p_id = sorted_pre[rule.pre_tags]
             q_step, q_lane, q_id = h_step[post_sel], h_lane[post_sel], h_id[post_sel]
-            centre = q_lane * big + q_step - rule.delay
-            lo = np.searchsorted(p_key, centre - rule.window, "left")
-            hi = np.searchsorted(p_key, centre + rule.window, "right")
+            centre = q_lane * big + q_step
+            lo = np.searchsorted(p_key, centre - longest - rule.window, "left")
+            hi = np.searchsorted(p_key, centre - rule.delay + rule.window, "right")
             counts = hi - lo
             total = int(counts.sum())
             if total == 0:
@@ -1021,10 +1021,16 @@ class Network:
             if qi.size == 0:
                 continue
             pre, post, lane = p_id[pi], q_id[qi], q_lane[qi]
-            s = q_step[qi] - p_step[pi] - rule.delay
-            if rule.candidates is not None:
-                m = rule.candidates(pre, post, lane)
-                pre, post, s = pre[m], post[m], s[m]
+            if rule.delay_of is not None:
+                delay = rule.delay_of(pre, post, lane)
+                s = q_step[qi] - p_step[pi] - delay
+                m = (delay >= 0) & (np.abs(s) <= rule.window)
+                pre, post, s, delay = pre[m], post[m], s[m], delay[m]
+            else:
+                s = q_step[qi] - p_step[pi] - rule.delay
+                if rule.candidates is not None:
+                    m = rule.candidates(pre, post, lane)
+                    pre, post, s = pre[m], post[m], s[m]
             if pre.size == 0:
                 continue
             stdp = rule.target.stdp
@@ -1033,12 +1039,14 @@ class Network:
                 dw = np.where(sm >= 0, stdp.a_plus * np.exp(-sm / stdp.tau), -stdp.a_minus * np.exp(sm / stdp.tau))
             else:
                 dw = np.zeros(s.size)
-            uk, inv, cnt = np.unique(pair_key(pre, post), return_inverse=True, return_counts=True)
+            uk, first, inv, cnt = np.unique(pair_key(pre, post), return_index=True, return_inverse=True,
+                                            return_counts=True)
             sums = np.bincount(inv, weights=dw, minlength=uk.size)
             fresh = ~rule.target.has(uk >> 32, uk & 0xFFFFFFFF)
             made, acc = rule.counts.add(uk[fresh], cnt[fresh], sums[fresh], rule.threshold)
             if made.size:
-                self.connect(rule.target, made >> 32, made & 0xFFFFFFFF, acc, rule.delay)
+                d = rule.delay if rule.delay_of is None else delay[first[np.searchsorted(uk, made)]]
+                self.connect(rule.target, made >> 32, made & 0xFFFFFFFF, acc, d)
 
 
 def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1112,14 +1120,17 @@ class _Local:
                 self.a, self.b, self.c, self.d = net.a, net.b, net.c, net.d  # (read only)
             else:
                 self.a, self.b, self.c, self.d = (np.tile(x, net.lanes) for x in (net.a, net.b, net.c, net.d))
-            self.v, self.u, self.i_syn = net.v, net.u, net.i_syn
+            state = net.state
+            if not state.dense:
+                state.set(flat)  # every neuron: the state arrays become indexed by flat id
+            self.v, self.u, self.i_syn = state.v, state.u, state.i_syn
         else:
             if net._loc.size != size:
-                net._loc = np.full(size, -1, np.int64)
+                net._loc = np.full(size, -1, np.int32 if size < 2**31 else np.int64)
             net._loc[flat] = np.arange(flat.size)
             ids = flat % net.n if net.n else flat
             self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
-            self.v, self.u, self.i_syn = net.v[flat], net.u[flat], net.i_syn[flat]
+            self.v, self.u, self.i_syn = net.state.get(flat, "v", "u", "i_syn")
         self.dta = net.dt * self.a
         self.ext = np.zeros(flat.size)
         self.dv = np.zeros(flat.size)
@@ -1187,9 +1198,10 @@ class _Local:
             self.b = np.concatenate([self.b, net.b[ids]])
             self.c = np.concatenate([self.c, net.c[ids]])
             self.d = np.concatenate([self.d, net.d[ids]])
-            self.v = np.concatenate([self.v, net.v[add]])
-            self.u = np.concatenate([self.u, net.u[add]])
-            self.i_syn = np.concatenate([self.i_syn, net.i_syn[add]])
+            v, u, i_syn = net.state.get(add, "v", "u", "i_syn")
+            self.v = np.concatenate([self.v, v])
+            self.u = np.concatenate([self.u, u])
+            self.i_syn = np.concatenate([self.i_syn, i_syn])
             self.ext = np.concatenate([self.ext, np.zeros(add.size)])
             self.dv = np.concatenate([self.dv, np.zeros(add.size)])
             out = loc[flat]
@@ -1202,16 +1214,11 @@ class _Local:
 
     def write_back(self) -> None:
         net = self.net
-        if self.identity:
-            net._touched = None  # every neuron (worked in place)
-            if self.i_syn is not net.i_syn:  # (a window that padded the synaptic current)
-                net.i_syn[:] = self.i_syn
+        if self.identity:  # (worked in place)
+            if self.i_syn is not net.state.i_syn:  # (a window that padded the synaptic current)
+                net.state.i_syn[:] = self.i_syn
             return
-        if net._touched is not None:
-            net._touched.append(self.flat)
-        net.v[self.flat] = self.v
-        net.u[self.flat] = self.u
-        net.i_syn[self.flat] = self.i_syn
+        net.state.set(self.flat, v=self.v, u=self.u, i_syn=self.i_syn)
         self.release()
 
 

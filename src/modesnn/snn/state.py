@@ -1,0 +1,114 @@
+"""Per-lane neuron state, stored only where it differs from the initial state.
+
+A network with many lanes (pieces learned at once) and a large grid touches few of its neurons per lane, so
+the state (membrane potential v, recovery u, synaptic current, post-synaptic STDP trace and the step of its
+last update) is kept for the flat ids (lane * n + neuron) touched since the last reset, in arrays sorted by
+flat id.  Untouched neurons are at the initial state: v = V_INIT, u = b * V_INIT, no current, no trace.
+When every flat id is present the arrays are simply indexed by flat id (`dense`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from modesnn.snn.neurons import V_INIT
+
+NO_STEP = -(10**9)
+"""`ty` of a neuron whose trace was never updated."""
+
+FIELDS = ("v", "u", "i_syn", "y", "ty")
+
+
+class LaneState:
+    """State of the touched neurons of every lane, sorted by flat id."""
+
+    def __init__(self, b: np.ndarray, lanes: int) -> None:
+        self.b = b  # Izhikevich b per neuron id (u starts at b * V_INIT)
+        self.lanes = lanes
+        self.clear()
+
+    @property
+    def n(self) -> int:
+        return self.b.size
+
+    def clear(self) -> None:
+        """Every neuron back to its initial state."""
+        self.ids = np.zeros(0, np.int64)
+        self.v = np.zeros(0)
+        self.u = np.zeros(0)
+        self.i_syn = np.zeros(0)
+        self.y = np.zeros(0)
+        self.ty = np.zeros(0, np.int64)
+
+    @property
+    def dense(self) -> bool:
+        """Every flat id is present: the arrays are indexed by flat id."""
+        return self.ids.size == self.lanes * self.n
+
+    def initial(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        size = flat.size
+        return {"v": np.full(size, V_INIT), "u": self.b[flat % self.n] * V_INIT if self.n else np.zeros(size),
+                "i_syn": np.zeros(size), "y": np.zeros(size), "ty": np.full(size, NO_STEP, np.int64)}
+
+    def _find(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of flat ids in the arrays, and whether each is present."""
+        if self.dense:
+            return flat, np.ones(flat.size, bool)
+        pos = np.searchsorted(self.ids, flat)
+        found = pos < self.ids.size
+        found[found] = self.ids[pos[found]] == flat[found]
+        return pos, found
+
+    def get(self, flat: np.ndarray, *fields: str) -> list[np.ndarray]:
+        """Values of the given fields for flat ids (initial values where untouched)."""
+        flat = np.asarray(flat, np.int64)
+        pos, found = self._find(flat)
+        if found.all():
+            return [getattr(self, f)[pos] for f in fields]
+        init = self.initial(flat[~found])
+        out = []
+        for f in fields:
+            arr = np.empty(flat.size, getattr(self, f).dtype)
+            arr[found] = getattr(self, f)[pos[found]]
+            arr[~found] = init[f]
+            out.append(arr)
+        return out
+
+    def set(self, flat: np.ndarray, **values: np.ndarray) -> None:
+        """Write fields for flat ids (unique), adding the untouched ones (their other fields initial)."""
+        flat = np.asarray(flat, np.int64)
+        if flat.size == 0:
+            return
+        pos, found = self._find(flat)
+        if not found.all():
+            self._insert(np.unique(flat[~found]))
+            pos, found = self._find(flat)
+        for f, val in values.items():
+            getattr(self, f)[pos] = val
+
+    def _insert(self, new: np.ndarray) -> None:
+        """Add untouched flat ids (sorted, unique, absent) at their initial state."""
+        at = np.searchsorted(self.ids, new)
+        init = self.initial(new)
+        self.ids = np.insert(self.ids, at, new)
+        for f in FIELDS:
+            setattr(self, f, np.insert(getattr(self, f), at, init[f]))
+
+    def relabel(self, old_n: int, new_n: int, b: np.ndarray) -> None:
+        """Populations were appended (n grew from old_n to new_n): flat ids change, their order does not."""
+        self.b = b
+        if self.ids.size:
+            self.ids = (self.ids // old_n) * new_n + self.ids % old_n
+
+    def full(self, field: str) -> np.ndarray:
+        """A dense copy of one field over every flat id (for inspection and tests)."""
+        size = self.lanes * self.n
+        if self.dense:
+            return getattr(self, field).copy()
+        out = self.initial(np.arange(size))[field]
+        out[self.ids] = getattr(self, field)
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.ids.nbytes + sum(getattr(self, f).nbytes for f in FIELDS))
