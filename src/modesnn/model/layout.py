@@ -24,6 +24,9 @@ from modesnn.theory import MODES
 PITCH, DURATION, KEY, MODE = 1, 2, 3, 4
 """Neuron kinds, used as engine tags."""
 
+TRACK_STRIDE = 1 << 32
+"""Spacing of the (voice, subnetwork) tracks in Layout.track: more than any position."""
+
 REST = 128
 """Column of the pitch subnetwork that stands for a rest."""
 PITCH_COLUMNS = 129
@@ -41,6 +44,7 @@ class Layout:
         self.pos = np.zeros(0, np.int64)
         self.val = np.zeros(0, np.int64)
         self.group = np.zeros(0, np.int64)
+        self.track = np.zeros(0, np.int64)
         self.modes = config.modes
         self.mode_start: dict[str, int] = {}
         self.key_start: dict[tuple[int, str], int] = {}
@@ -55,6 +59,10 @@ class Layout:
         for name, value in (("voice", voice), ("pos", pos), ("val", val), ("group", group)):
             arr = np.broadcast_to(np.asarray(value, np.int64), (size,))
             setattr(self, name, np.concatenate([getattr(self, name), arr]))
+        # track: the position, offset per (voice, subnetwork), so that two neurons' difference is their
+        # distance in positions when they share a voice and subnetwork and is huge otherwise
+        track = (np.asarray(voice, np.int64) * 8 + kind + 1) * TRACK_STRIDE + np.asarray(pos, np.int64)
+        self.track = np.concatenate([self.track, np.broadcast_to(track, (size,))])
 
     def _build_theory(self) -> None:
         for mi, mode in enumerate(self.modes):

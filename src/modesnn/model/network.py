@@ -116,9 +116,8 @@ class ModeSNN:
 
         def sequence_delay(pre, post, lane):
             """Same voice and subnetwork, 1..max_delay_slots positions ahead: that many slots; else -1."""
-            ahead = lay.pos[post] - lay.pos[pre]
-            same = (lay.kind[pre] == lay.kind[post]) & (lay.voice[pre] == lay.voice[post])
-            return np.where(same & (ahead >= 1) & (ahead <= c.max_delay_slots), ahead * slot, -1)
+            ahead = lay.track[post] - lay.track[pre]  # (the position difference, or huge across tracks)
+            return np.where((ahead >= 1) & (ahead <= c.max_delay_slots), ahead * slot, -1)
 
         self.net.add_rule(CreationRule(self.sequence, (PITCH, DURATION), (PITCH, DURATION), slot, win, o,
                                        delay_of=sequence_delay, max_delay=c.max_delay_slots * slot))

@@ -249,7 +249,10 @@ class Network:
     def _trace(self, group: Synapses) -> tuple[np.ndarray, np.ndarray]:
         """Per-lane pre-synaptic traces of a plastic group, grown to its size."""
         self._traces_used = True
-        x, tx = self.traces.get(group.name, (np.zeros((self.lanes, 0)), np.zeros((self.lanes, 0), np.int32)))
+        if group.name in self.traces:
+            x, tx = self.traces[group.name]
+        else:
+            x, tx = np.zeros((self.lanes, 0)), np.zeros((self.lanes, 0), np.int32)
         if x.shape[1] < group.n:
             # (grown by a quarter: these arrays are lanes x synapses; steps as int32, below 2**31)
             extra = max(group.n - x.shape[1], x.shape[1] // 4, 1024)
@@ -810,7 +813,7 @@ class Network:
         keys, dws = [], []
         # Arrivals: depression by the post-synaptic trace just before them (post spikes strictly earlier).
         if entries:
-            a_step = np.concatenate([np.full(e[1].size, t, np.int64) for t, e in entries])
+            a_step = np.repeat(np.array([t for t, _ in entries], np.int64), [e.syn.size for _, e in entries])
             a_syn = np.concatenate([e[1] for t, e in entries])
             a_lane = np.concatenate([e[2] for t, e in entries])
             a_post = np.concatenate([e[3] for t, e in entries])
@@ -827,13 +830,15 @@ class Network:
             dws.append(-stdp.a_minus * y[hit])
             # The pre-synaptic trace of each (lane, synapse): its arrivals sorted by time.
             a_k = a_lane * cap + a_syn
-            a_order = np.argsort(a_k * span + (a_step - t0), kind="stable")
+            a_order = np.argsort(a_k * span + (a_step - t0))  # (unique keys: one arrival per lane, synapse, step)
             ak_sorted = (a_k * span + (a_step - t0))[a_order]
             a_step_sorted = a_step[a_order]
         # Potentiation at each post spike, by the pre-synaptic traces then (arrivals at or before it).
-        syn, src = group.incoming(flats % n)
+        # (incoming synapses looked up once per firing neuron and lane, then paired with its spikes)
+        u_flat, u_first, u_count = np.unique(s_key // span, return_index=True, return_counts=True)
+        syn, src = group.incoming(u_flat % n)
         if syn.size:
-            k = (flats[src] // n) * cap + syn
+            k = (u_flat[src] // n) * cap + syn
             # Only synapses with a pre-synaptic trace (an arrival before or in this window) can change.
             live = xf[k] > 0
             if entries:
@@ -842,7 +847,11 @@ class Network:
                 live |= mark[k]
                 mark[a_k] = False
             syn, src, k = syn[live], src[live], k[live]
-            p_step = steps[src]
+            # every spike of the neuron: s_step[u_first[src] + j] for j < u_count[src]
+            _, ji = _expand_ranges(u_first[src], u_first[src] + u_count[src])
+            rep = u_count[src]
+            syn, k = np.repeat(syn, rep), np.repeat(k, rep)
+            p_step = s_step[ji]
             xv = xf[k] * decay.take(p_step - txf[k], mode="clip")
             if entries:
                 lo = np.searchsorted(ak_sorted, k * span, "left")
@@ -865,7 +874,7 @@ class Network:
             for r in range(int(rank.max()) + 1):
                 sel = rank == r
                 idx = u_syn[sel]
-                w[idx] = np.clip(w[idx] + dw[sel], stdp.w_min, stdp.w_max)
+                w[idx] = np.minimum(np.maximum(w[idx] + dw[sel], stdp.w_min), stdp.w_max)
         if entries:
             # Pre-synaptic traces as after each (lane, synapse)'s last arrival.
             ak = ak_sorted // span

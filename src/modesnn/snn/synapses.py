@@ -66,7 +66,8 @@ class Synapses:
         self._post = np.zeros(cap, np.int32)
         self._w = np.zeros(cap, np.float64)
         self._delay = np.zeros(cap, np.int32)
-        self._keys: set[int] | None = None
+        self._keys: np.ndarray | None = None  # sorted pair keys (pre << 32 | post), built on first use
+        self._keys_done = 0  # synapses [0, _keys_done) are in _keys
         self.max_delay = 0
         self.min_delay = 0
         self._by_pre: tuple[np.ndarray, np.ndarray] | None = None
@@ -123,8 +124,6 @@ class Synapses:
         self._pre[sl], self._post[sl], self._w[sl], self._delay[sl] = pre, post, weight, delay_arr
         if self.stdp is not None:
             self._w[sl] = np.clip(self._w[sl], self.stdp.w_min, self.stdp.w_max)
-        if self._keys is not None:
-            self._keys.update((pre << 32 | post).tolist())
         self.n += k
         if k:
             self.max_delay = max(self.max_delay, int(delay_arr.max()))
@@ -133,10 +132,15 @@ class Synapses:
 
     def has(self, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
         """Whether a synapse pre -> post exists (any delay), elementwise."""
-        if self._keys is None:
-            self._keys = set((self.pre.astype(np.int64) << 32 | self.post).tolist())
-        keys = (np.asarray(pre, np.int64) << 32 | np.asarray(post, np.int64)).tolist()
-        return np.fromiter((k in self._keys for k in keys), bool, len(keys))
+        if self._keys is None or self._keys_done > self.n:
+            self._keys, self._keys_done = np.zeros(0, np.int64), 0
+        if self._keys_done < self.n:  # merge the synapses added since (a linear pass, not a full sort)
+            new = np.sort(self._pre[self._keys_done:self.n].astype(np.int64) << 32 | self._post[self._keys_done:self.n])
+            self._keys = np.insert(self._keys, np.searchsorted(self._keys, new), new)
+            self._keys_done = self.n
+        keys = np.asarray(pre, np.int64) << 32 | np.asarray(post, np.int64)
+        pos = np.minimum(np.searchsorted(self._keys, keys), max(self._keys.size - 1, 0))
+        return self._keys[pos] == keys if self._keys.size else np.zeros(keys.shape, bool)
 
     def _index(self, by_post: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The by-pre (or by-post) index, brought up to date: (order, indptr) with order the synapse ids
@@ -206,5 +210,6 @@ class Synapses:
         self.n = 0
         self.max_delay = self.min_delay = 0
         self._keys = None
+        self._keys_done = 0
         self._by_pre = self._by_post = None
         self.add(state["pre"], state["post"], state["w"], state["delay"])
