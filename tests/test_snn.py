@@ -657,6 +657,30 @@ def test_cancel_from_drops_spikes_in_flight_in_one_lane():
     assert net.i_syn[1] == 0.0 and net.i_syn[2 + 1] > 0.0
 
 
+def test_cancel_from_spares_spikes_sent_after_it_and_silence_can_keep_spikes_in_flight():
+    """A withdrawal covers the spikes sent before it, also those still waiting to be sorted into the queue;
+    a spike of the same neuron sent afterwards arrives.  silence(withdraw=False) resets the sender but its
+    spike already sent still arrives."""
+    net = Network(DT)
+    net.add_population("p", 3, SEQUENCE_MEMORY)
+    g = net.add_synapses("g")
+    net.connect(g, [0, 2], [1, 1], [5.0, 7.0], 60)
+    net.run(1, [0, 2], [PULSE, PULSE])  # one spike each of 0 and 2, due 60 steps later
+    net.run(4)
+    net.cancel_from([0])
+    net.run(1, [0], [PULSE])  # a second spike of 0, after the withdrawal
+    net.run(4)
+    net.silence([2], withdraw=False)
+    assert net.v[2] == V_INIT
+    arrivals = []
+    for _ in range(70):
+        before = net.i_syn[1]
+        net.run(1)
+        arrivals.append(round(net.i_syn[1] - before * math.exp(-DT / 5.0), 9))
+    got = [(k, a) for k, a in enumerate(arrivals) if abs(a) > 1e-6]
+    assert [round(a / math.exp(-DT / 5.0), 6) for _, a in got] == [7.0, 5.0]  # 2's spike, then 0's second
+
+
 def test_emit_sends_a_spike_without_touching_the_sender():
     net = Network(DT)
     net.add_population("p", 2, SEQUENCE_MEMORY)
