@@ -90,6 +90,7 @@ class _Composer:
         self.key_ids = self.lay.key_ids(key.tonic, key.mode)
         self.one_beat = model.duration_column(1.0)[0]
         self.note_spikes = _note_spike_steps(model)
+        self._drive: tuple[list[int], list[float]] | None = None
 
     def _bias_weights(self, prior: str) -> np.ndarray:
         """Key -> pitch weight by scale degree.  Learned: the learned mode profile scaled so its largest is
@@ -115,6 +116,11 @@ class _Composer:
 
     def drive(self) -> tuple[list[int], list[float]]:
         """External currents of one generation slot: the key group and its mode group."""
+        if self._drive is None:
+            self._drive = self._make_drive()
+        return list(self._drive[0]), list(self._drive[1])
+
+    def _make_drive(self) -> tuple[list[int], list[float]]:
         c, key = self.c, self.key
         ids, cur = [], []
         for pc in range(12):
@@ -167,11 +173,11 @@ class _Composer:
         ids = np.union1d(net.active % net.n, spikes.neuron)
         return ids[np.isin(lay.kind[ids], (PITCH, DURATION))]
 
-    def choose(self, spikes, kind: int, v: int, pos: int, previous: list[int]) -> tuple[int, bool]:
-        """Winner-takes-all over the voice's neurons of this position: (column, fired)."""
+    def choose(self, fired: np.ndarray, kind: int, v: int, pos: int, previous: list[int]) -> tuple[int, bool]:
+        """Winner-takes-all over the voice's neurons of this position (`fired`: the slot's spikes of this
+        position's sequence-memory neurons, one id per spike): (column, fired)."""
         lay, net = self.lay, self.net
-        ids = spikes.neuron[(lay.kind[spikes.neuron] == kind) & (lay.voice[spikes.neuron] == v)
-                            & (lay.pos[spikes.neuron] == pos)]
+        ids = fired[(lay.kind[fired] == kind) & (lay.voice[fired] == v)]
         if ids.size:
             uniq, counts = np.unique(ids, return_counts=True)
             top = uniq[counts == counts.max()]
@@ -264,9 +270,13 @@ def compose(
                 history.append(seed_ids)
                 continue
             winners, fallbacks = [], []
+            here = spikes.neuron[lay.pos[spikes.neuron] == pos]
+            here = here[(lay.kind[here] == PITCH) | (lay.kind[here] == DURATION)]
+            recent_p = [i for i in recent if lay.kind[i] == PITCH]
+            recent_d = [i for i in recent if lay.kind[i] == DURATION]
             for v in range(c.voices):
-                pcol, p_fired = comp.choose(spikes, PITCH, v, pos, [i for i in recent if lay.kind[i] == PITCH])
-                dcol, d_fired = comp.choose(spikes, DURATION, v, pos, [i for i in recent if lay.kind[i] == DURATION])
+                pcol, p_fired = comp.choose(here, PITCH, v, pos, recent_p)
+                dcol, d_fired = comp.choose(here, DURATION, v, pos, recent_d)
                 chosen_p[v].append(pcol)
                 chosen_d[v].append(dcol)
                 for kind, col, fired in ((PITCH, pcol, p_fired), (DURATION, dcol, d_fired)):
