@@ -651,10 +651,14 @@ def test_cancel_from_drops_spikes_in_flight_in_one_lane():
     net.add_population("p", 2, SEQUENCE_MEMORY)
     g = net.add_synapses("g")
     net.connect(g, [0], [1], 5.0, 20)
-    net.run(5, [0, 0], [PULSE, PULSE], [0, 1])  # a spike of neuron 0 in both lanes, in flight
-    net.cancel_from([0], lane=0)
-    net.run(40)
-    assert net.i_syn[1] == 0.0 and net.i_syn[2 + 1] > 0.0
+    for queued in (False, True):
+        net.reset_state()
+        net.run(5, [0, 0], [PULSE, PULSE], [0, 1])  # a spike of neuron 0 in both lanes, in flight
+        if queued:  # (an emit first sorts the spikes in flight into the queue)
+            net.emit([1], [net.t + 100])
+        net.cancel_from([0], lane=0)
+        net.run(40)
+        assert net.i_syn[1] == 0.0 and net.i_syn[2 + 1] > 0.0, queued
 
 
 def test_cancel_from_spares_spikes_sent_after_it_and_silence_can_keep_spikes_in_flight():

@@ -54,13 +54,13 @@ class Population:
 
 class _Delivery(NamedTuple):
     """Spikes of one synapse group arriving at one step: synapse ids, lanes and flat post ids in sending
-    order, and the step of the latest spike among them (math.inf for emitted ones)."""
+    order, and the number of the batch that put them in the queue (withdrawals made after it apply)."""
 
     group: Synapses
     syn: np.ndarray
     lanes: np.ndarray
     post: np.ndarray
-    sent: float
+    batch: int
 
 
 @dataclass
@@ -197,6 +197,9 @@ class Network:
         # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
         self.queue: dict[int, list[_Delivery]] = defaultdict(list)
         self._emit_steps: set[int] = set()
+        self._batches = 0  # batches put into the queue so far
+        # Withdrawn senders, sorted by flat id: (flat ids, last batch affected, step of the withdrawal).
+        self._withdrawn = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._pending: dict[str, _Pending] = {}  # spikes not yet sorted into the queue, per group
         self._decay_tables: dict[float, np.ndarray] = {}
         self._zero_buf = np.zeros(0, np.int64)
@@ -226,6 +229,7 @@ class Network:
         for p in self._pending.values():
             p.flats = [reflat(f) for f in p.flats]
             p.dropped = [(reflat(f), before) for f, before in p.dropped]
+        self._withdrawn = (reflat(self._withdrawn[0]), self._withdrawn[1], self._withdrawn[2])
 
     def reset_state(self) -> None:
         """Neurons back to their initial state, no spikes in flight, the clock back to 0; synapses and rule
@@ -236,6 +240,7 @@ class Network:
         self.active = np.zeros(0, np.int64)
         self.queue.clear()
         self._emit_steps.clear()
+        self._withdrawn = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._pending.clear()
         self._due = math.inf
         self.hist_step = np.zeros(0, np.int64)
@@ -405,7 +410,7 @@ class Network:
                 if not batched:
                     if self._due <= t:
                         self._flush(t)
-                    arrivals = self.queue.pop(t, None)
+                    arrivals = self._take(t)
                     if arrivals:
                         self._deliver(sim, arrivals, t, plastic, clamped)
                 fired = sim.step(noise, k == last)
@@ -442,7 +447,11 @@ class Network:
         arrivals = [(t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
         self._emit_steps.difference_update(range(t0, t_end))
         start = self._union(self.active, stim_flat)
+        sizes = [e.syn.size for _, e in arrivals]
+        kept = self._kept(arrivals, sizes, t0) if arrivals and self._withdrawn[0].size else None
         received = np.concatenate([e.post for _, e in arrivals]) if arrivals else np.zeros(0, np.int64)
+        if kept is not None:  # (withdrawn deliveries: they neither arrive nor wake anyone)
+            received = received[kept]
         local = self._reach(self._union(start, received), n_steps)
         sim = _Local(self, local)
         external = self._external(sim, stim_flat, cur, per_step)
@@ -472,10 +481,11 @@ class Network:
         wake = np.full(size, never)
         wake[loc(start)] = 0
         if arrivals:
-            sizes = [e.syn.size for _, e in arrivals]
             a_step = np.repeat(np.array([t - t0 for t, _ in arrivals], np.int64), sizes)
-            a_post = loc(received)
             a_w = np.concatenate([e.group._w[e.syn] for _, e in arrivals])
+            if kept is not None:
+                a_step, a_w = a_step[kept], a_w[kept]
+            a_post = loc(received)
             np.add.at(table, a_step * size + a_post, a_w)
             np.minimum.at(wake, a_post, a_step)
         awake = wake <= 0
@@ -547,8 +557,11 @@ class Network:
         return seen
 
     def _union(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Sorted unique flat ids of a and b (a scratch mask: linear in the ids, plus a scan of the mask)."""
+        """Sorted unique flat ids of a and b: by sorting when they are few against the lanes x neurons,
+        else with a scratch mask (linear in the ids, plus a scan of the mask)."""
         size = self.lanes * self.n
+        if (a.size + b.size) * 64 < size:
+            return np.unique(np.concatenate([a, b]).astype(np.int64, copy=False))
         if self._mask.size != size:
             self._mask = np.zeros(size, bool)
         mask = self._mask
@@ -560,41 +573,52 @@ class Network:
 
     def cancel_from(self, neurons, lane: int = 0) -> None:
         """Drop the deliveries still in flight from the given neurons in one lane (lateral inhibition of
-        a winner-takes-all: the losers' spikes never reach their targets)."""
+        a winner-takes-all: the losers' spikes never reach their targets).  Spikes waiting to be sorted into
+        the queue are marked; deliveries already in it are filtered when their step comes (_take)."""
         drop = np.unique(np.asarray(neurons, np.int64))
         if drop.size == 0:
             return
-        for p in self._pending.values():  # (withdrawn when the batch is sorted into the queue)
-            p.dropped.append((lane * self.n + drop, self.t))
-        if not self.queue:
-            return
-        # Only deliveries sent at or after the earliest spike of these neurons still in the history (which
-        # reaches back past the longest delay) can carry their spikes; emitted ones are always looked at.
-        spiked = self.hist_step[np.isin(self.hist_flat, lane * self.n + drop)]
-        earliest = spiked.min() if spiked.size else math.inf
-        refs = [(t, i) for t, entries in self.queue.items() for i, e in enumerate(entries) if e.sent >= earliest]
-        if not refs:
-            return
-        by_group: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for t, i in refs:
-            by_group[id(self.queue[t][i].group)].append((t, i))
-        changed: set[int] = set()
-        for refs in by_group.values():
-            entries = [self.queue[t][i] for t, i in refs]
-            group = entries[0].group
-            syn = np.concatenate([e.syn for e in entries])
-            ln = np.concatenate([e.lanes for e in entries])
-            hit = np.isin(group.pre[syn], drop) & (ln == lane)
-            if not hit.any():
-                continue
-            keep_all = np.split(~hit, np.cumsum([e.syn.size for e in entries])[:-1])
-            for (t, i), entry, keep in zip(refs, entries, keep_all, strict=True):
-                if not keep.all():
-                    self.queue[t][i] = entry._replace(syn=entry.syn[keep], lanes=entry.lanes[keep],
-                                                      post=entry.post[keep])
-                    changed.add(t)
-        for t in changed:  # drop entries left empty, only where something was withdrawn
-            self.queue[t] = [e for e in self.queue[t] if e.syn.size]
+        flats = lane * self.n + drop
+        for p in self._pending.values():
+            p.dropped.append((flats, self.t))
+        if self.queue:  # (each neuron keeps its latest withdrawal: it covers the earlier ones)
+            w_flat, w_batch, w_t = self._withdrawn
+            old = ~np.isin(w_flat, flats)
+            w_flat = np.concatenate([w_flat[old], flats])
+            order = np.argsort(w_flat)
+            self._withdrawn = (w_flat[order],
+                               np.concatenate([w_batch[old], np.full(flats.size, self._batches)])[order],
+                               np.concatenate([w_t[old], np.full(flats.size, self.t)])[order])
+
+    def _kept(self, arrivals: list[tuple[int, _Delivery]], sizes: list[int], t: int) -> np.ndarray:
+        """Mask over the concatenated deliveries of `arrivals`: those not withdrawn since their batch entered
+        the queue (cancel_from)."""
+        w_flat, w_batch, w_t = self._withdrawn
+        recent = w_t >= t - self.history_steps  # (older withdrawals: all their deliveries are past)
+        if not recent.all():
+            w_flat, w_batch, w_t = self._withdrawn = (w_flat[recent], w_batch[recent], w_t[recent])
+        pre = np.concatenate([e.lanes * self.n + e.group._pre[e.syn] for _, e in arrivals])
+        batch = np.repeat(np.array([e.batch for _, e in arrivals], np.int64), sizes)
+        pos = np.minimum(np.searchsorted(w_flat, pre), max(w_flat.size - 1, 0))
+        if not w_flat.size:
+            return np.ones(pre.size, bool)
+        return ~((w_flat[pos] == pre) & (batch <= w_batch[pos]))
+
+    def _take(self, t: int) -> list[_Delivery]:
+        """The deliveries due at step t, without those withdrawn since their batch entered the queue."""
+        entries = self.queue.pop(t, None)
+        if not entries or not self._withdrawn[0].size:
+            return entries or []
+        kept = self._kept([(t, e) for e in entries], [e.syn.size for e in entries], t)
+        out, at = [], 0
+        for e in entries:
+            keep = kept[at:at + e.syn.size]
+            at += e.syn.size
+            if keep.all():
+                out.append(e)
+            elif keep.any():
+                out.append(e._replace(syn=e.syn[keep], lanes=e.lanes[keep], post=e.post[keep]))
+        return out
 
     def silence(self, neurons, lane: int = 0, withdraw: bool = True) -> None:
         """Inhibit neurons in one lane: back to their initial state, synaptic current cleared, and (with
@@ -625,6 +649,7 @@ class Network:
                 raise
             raise ValueError(f"steps: shape does not match neurons {neurons.shape}") from None
         self._flush()  # spikes already sent go first
+        self._batches += 1
         for group in self.groups.values():
             if group.n == 0:
                 continue
@@ -640,7 +665,8 @@ class Network:
             posts = lane * self.n + group._post[syn]
             for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), key.size], strict=True):
                 t = int(arrival[a])
-                self.queue[t].append(_Delivery(group, syn[a:b], np.full(b - a, lane, np.int64), posts[a:b], math.inf))
+                self.queue[t].append(_Delivery(group, syn[a:b], np.full(b - a, lane, np.int64), posts[a:b],
+                                               self._batches))
                 # An emitted spike may repeat a synapse already due at that step: deliver one entry at a time.
                 self._emit_steps.add(t)
 
@@ -676,7 +702,7 @@ class Network:
                 else:
                     syn = np.concatenate([e[1] for e in es])
                     lanes = self._zeros(syn.size) if self.lanes == 1 else np.concatenate([e[2] for e in es])
-                    batches.append(_Delivery(es[0][0], syn, lanes, np.concatenate([e[3] for e in es]), 0))
+                    batches.append(_Delivery(es[0][0], syn, lanes, np.concatenate([e[3] for e in es]), -1))
         for group, syn, lanes, post_flat, _ in batches:
             if not clamped:
                 loc = sim.ensure(post_flat)  # (may grow sim.i_syn: take the index first)
@@ -724,7 +750,7 @@ class Network:
             self._flush(t)
         # Delay-0 synapses deliver now (after this step's membrane update, before potentiation, so that a
         # pair at s = 0 counts once, as potentiation).
-        now = self.queue.pop(t, None)
+        now = self._take(t)
         if now:
             self._deliver(sim, now, t, plastic, clamped)
         if plastic:
@@ -776,7 +802,7 @@ class Network:
         self._flush()
         by_group: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
         for t in range(t0, t1):
-            for entry in self.queue.pop(t, ()):
+            for entry in self._take(t):
                 by_group[entry[0].name].append((t, entry))
         if plastic:
             # The window's spikes sorted by (neuron, step): a neuron's spikes before a step are one range.
@@ -944,7 +970,8 @@ class Network:
             # Arrival steps lie in [lo, lo + span] (bounds from the group's delays, no pass over the data).
             lo = p.first + group.min_delay
             span = p.steps[-1] + group.max_delay - lo
-            sent = p.steps[-1]
+            self._batches += 1
+            sent = self._batches
             if span == 0:
                 if p.not_before is None or lo >= p.not_before:
                     queue[lo].append(_Delivery(group, syn, ln, post_flat, sent))
