@@ -61,6 +61,8 @@ class LaneState:
 
     def get(self, flat: np.ndarray, *fields: str) -> list[np.ndarray]:
         """Values of the given fields for flat ids (initial values where untouched)."""
+        if self.ids.size == self.lanes * self.n:  # dense: indexed by flat id
+            return [getattr(self, f)[flat] for f in fields]
         flat = np.asarray(flat, np.int64)
         pos, found = self._find(flat)
         if found.all():
@@ -76,6 +78,10 @@ class LaneState:
 
     def set(self, flat: np.ndarray, **values: np.ndarray) -> None:
         """Write fields for flat ids (unique), adding the untouched ones (their other fields initial)."""
+        if self.ids.size == self.lanes * self.n:  # dense: indexed by flat id
+            for f, val in values.items():
+                getattr(self, f)[flat] = val
+            return
         flat = np.asarray(flat, np.int64)
         if flat.size == 0:
             return
