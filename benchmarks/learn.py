@@ -1,13 +1,14 @@
 """Learning speed: wall seconds, notes learned, notes per second and peak RSS for SHTE (193 pieces) and the
 Bach chorales.  Parsing is done (and cached) first and reported apart.
 
-    python benchmarks/learn.py --json [--corpus shte|bach|both] [--lanes 24]
+    python benchmarks/learn.py --json [--corpus shte|bach|both] [--lanes 24] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -22,14 +23,17 @@ from modesnn.evaluate.profiles import profile_report  # noqa: E402
 from modesnn.model import ModelConfig, ModeSNN  # noqa: E402
 
 
-def measure(name: str, sources: list[str], lanes: int) -> dict:
+def measure(name: str, sources: list[str], lanes: int, repeat: int) -> dict:
     t0 = time.perf_counter()
     pieces = load_corpus(sources, progress=False).pieces
     parse_s = time.perf_counter() - t0
-    model = ModeSNN(ModelConfig(lanes=lanes))
-    t0 = time.perf_counter()
-    report = model.learn(pieces)
-    wall = time.perf_counter() - t0
+    walls = []
+    for _ in range(repeat):  # (a fresh model each time; the median is robust to a busy machine)
+        model = ModeSNN(ModelConfig(lanes=lanes))
+        t0 = time.perf_counter()
+        report = model.learn(pieces)
+        walls.append(time.perf_counter() - t0)
+    wall = statistics.median(walls)
     prof = profile_report(model)
     return {
         "corpus": name,
@@ -38,6 +42,7 @@ def measure(name: str, sources: list[str], lanes: int) -> dict:
         "slots": report.slots,
         "parse_s": round(parse_s, 3),
         "wall_s": round(wall, 3),
+        "wall_s_runs": [round(w, 3) for w in walls],
         "notes_per_s": round(report.notes / wall, 1),
         "synapses": {g: model.net.groups[g].n for g in ("sequence", "sms_to_key", "sms_to_mode")},
         "r_kk": {m: round(v["r_kk"], 4) for m, v in prof["modes"].items()},
@@ -51,14 +56,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", choices=("shte", "bach", "both"), default="both")
     ap.add_argument("--lanes", type=int, default=24)
+    ap.add_argument("--repeat", type=int, default=1, help="learn N times, report the median wall time")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.corpus in ("shte", "both"):
-            results.append(measure("shte", [str(shte_four_part_dir(Path(tmp)))], args.lanes))
+            results.append(measure("shte", [str(shte_four_part_dir(Path(tmp)))], args.lanes, args.repeat))
         if args.corpus in ("bach", "both"):
-            results.append(measure("bach", ["bach"], args.lanes))
+            results.append(measure("bach", ["bach"], args.lanes, args.repeat))
     if args.json:
         print(json.dumps(results if len(results) > 1 else results[0]))
     else:
