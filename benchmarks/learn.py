@@ -1,7 +1,7 @@
 """Learning speed: wall seconds, notes learned, notes per second and peak RSS for SHTE (193 pieces) and the
 Bach chorales.  Parsing is done (and cached) first and reported apart.
 
-    python benchmarks/learn.py --json [--corpus shte|bach|both] [--lanes 24] [--repeat 5]
+    python benchmarks/learn.py --json [--corpus shte|bach|both] [--lanes 28] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def measure(name: str, sources: list[str], lanes: int, repeat: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", choices=("shte", "bach", "both"), default="both")
-    ap.add_argument("--lanes", type=int, default=24)
+    ap.add_argument("--lanes", type=int, default=28)
     ap.add_argument("--repeat", type=int, default=1, help="learn N times, report the median wall time")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="random seed (learning is deterministic; kept for reproducible command lines)")
     p.add_argument("--modes", default="major,minor",
                    help="modes the new model learns, comma separated (default: major,minor)")
-    p.add_argument("--lanes", type=int, default=24,
-                   help="pieces presented at once (default: 24; fewer use less memory)")
+    p.add_argument("--lanes", type=int, default=28,
+                   help="pieces presented at once (default: 28; fewer use less memory)")
     p.set_defaults(func=run)
 
 

@@ -39,7 +39,7 @@ class ModelConfig:
     w_max_mts: float = 1000.0
     creation_threshold: int = 5  # "oscillations" (coincidences) before a synapse is created (paper: 5)
     coincidence_ms: float = 5.0  # +/- window for a coincidence
-    lanes: int = 24  # pieces presented at once, each with its own neuron state, sharing synapses (speed vs memory)
+    lanes: int = 28  # pieces presented at once, each with its own neuron state, sharing synapses (speed vs memory)
 
     # generation
     hierarchy_weight: float = 1.5  # mode -> key synapses (+ scale degrees, - others); subthreshold alone

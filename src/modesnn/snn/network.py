@@ -204,7 +204,6 @@ class Network:
         self._decay_tables: dict[float, np.ndarray] = {}
         self._zero_buf = np.zeros(0, np.int64)
         self._due: float = math.inf  # first step at which a pending spike may arrive
-        self._loc = np.zeros(0, np.int64)  # flat id -> local index while a window runs (scratch)
         self._mask = np.zeros(0, bool)  # scratch for the union of active ids
         self._mark = np.zeros(0, bool)  # scratch for sets of (lane, synapse) trace indices
         self.hist_step = np.zeros(0, np.int64)
@@ -461,7 +460,7 @@ class Network:
         sim.i_syn = i_syn_pad[:size]
 
         def loc(flat: np.ndarray) -> np.ndarray:
-            return flat if sim.identity else self._loc[flat]
+            return flat if sim.identity else sim.locate(flat)
         # Local synapse table (shorter than the window), by local pre-synaptic index.
         pre_l, post_l, w_l, d_l = [], [], [], []
         for group in self.groups.values():
@@ -1140,8 +1139,8 @@ def _as_ids(name: str, x) -> np.ndarray:
 
 
 class _Local:
-    """The active neurons of one window, gathered into compact arrays.  The network's `_loc` maps a flat
-    id to its local index while the window runs (-1 elsewhere)."""
+    """The active neurons of one window, gathered into compact arrays (local index = position in `flat`;
+    `locate` finds it by binary search in a sorted copy, so no lanes x neurons map is needed)."""
 
     def __init__(self, net: Network, flat: np.ndarray) -> None:
         self.net = net
@@ -1161,9 +1160,7 @@ class _Local:
                 state.set(flat)  # every neuron: the state arrays become indexed by flat id
             self.v, self.u, self.i_syn = state.v, state.u, state.i_syn
         else:
-            if net._loc.size != size:
-                net._loc = np.full(size, -1, np.int32 if size < 2**31 else np.int64)
-            net._loc[flat] = np.arange(flat.size)
+            self._sorted, self._pos = flat, np.arange(flat.size)  # (flat arrives sorted and unique)
             ids = flat % net.n if net.n else flat
             self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
             self.v, self.u, self.i_syn = net.state.get(flat, "v", "u", "i_syn")
@@ -1212,13 +1209,19 @@ class _Local:
             u[fired] += self.d[fired]
         return fired
 
+    def locate(self, flat: np.ndarray) -> np.ndarray:
+        """Local indices of flat ids (-1 for those not in the window)."""
+        if self.identity:
+            return flat
+        at = np.minimum(np.searchsorted(self._sorted, flat), self._sorted.size - 1)
+        return np.where(self._sorted[at] == flat, self._pos[at], -1) if self._sorted.size else np.full(flat.size, -1)
+
     def ensure(self, flat: np.ndarray) -> np.ndarray:
         """Local indices of the given flat ids, adding neurons that were not active (in order of first
         appearance)."""
         if self.identity:
             return flat
-        loc = self.net._loc
-        out = loc[flat]
+        out = self.locate(flat)
         missing = out < 0
         if missing.any():
             net = self.net
@@ -1226,7 +1229,11 @@ class _Local:
             _, first = np.unique(cand, return_index=True)
             add = cand[np.sort(first)]
             ids = add % net.n
-            loc[add] = np.arange(self.flat.size, self.flat.size + add.size)
+            new_pos = np.arange(self.flat.size, self.flat.size + add.size)
+            order = np.argsort(add)
+            at = np.searchsorted(self._sorted, add[order])
+            self._sorted = np.insert(self._sorted, at, add[order])
+            self._pos = np.insert(self._pos, at, new_pos[order])
             self.flat = np.concatenate([self.flat, add])
             a = net.a[ids]
             self.a = np.concatenate([self.a, a])
@@ -1240,13 +1247,11 @@ class _Local:
             self.i_syn = np.concatenate([self.i_syn, i_syn])
             self.ext = np.concatenate([self.ext, np.zeros(add.size)])
             self.dv = np.concatenate([self.dv, np.zeros(add.size)])
-            out = loc[flat]
+            out = self.locate(flat)
         return out
 
     def release(self) -> None:
-        """Forget the local indices (the window is over)."""
-        if not self.identity:
-            self.net._loc[self.flat] = -1
+        """The window is over (nothing to undo: the local map is the window's own)."""
 
     def write_back(self) -> None:
         net = self.net
