@@ -308,7 +308,8 @@ class Network:
         held over the window, or `currents[step, i]` if currents is 2-D.  With plastic=False, STDP is off;
         with grow=False, creation rules are not applied.  With clamped=True the network is clamped to its
         external input (teacher forcing): spikes still travel and drive STDP, but synaptic current does not
-        reach the membranes, so firing is set by the input alone.  noise = (sigma, generator) adds
+        reach the membranes, so firing is set by the input alone (plastic=False also leaves the STDP
+        traces alone: spikes of such a window take no part in later STDP).  noise = (sigma, generator) adds
         sigma * N(0, 1) to the input current of every active neuron at every step (background activity; the
         seeded generator keeps runs reproducible).  Returns the window's spikes.
 
@@ -490,7 +491,7 @@ class Network:
         awake = wake <= 0
         next_wake = int(wake[~awake].min(initial=never))
         wakers = table_syn.wakers(awake) if table_syn is not None else None
-        rec_step: list[np.ndarray] = []
+        rec_step: list[int] = []
         rec_local: list[np.ndarray] = []
         last = n_steps - 1
         try:
@@ -504,7 +505,7 @@ class Network:
                 sim.i_syn += table[k * size:(k + 1) * size]
                 fired = sim.step(noise, k == last, awake)
                 if fired.size:
-                    rec_step.append(np.full(fired.size, t0 + k, np.int64))
+                    rec_step.append(t0 + k)
                     rec_local.append(fired)
                     if table_syn is not None:
                         table_syn.deliver(fired, k, i_syn_pad, table)
@@ -519,7 +520,7 @@ class Network:
         except BaseException:
             sim.release()
             raise
-        steps = np.concatenate(rec_step) if rec_step else np.zeros(0, np.int64)
+        steps = np.repeat(np.array(rec_step, np.int64), [f.size for f in rec_local])
         flats = sim.flat[np.concatenate(rec_local)] if rec_local else np.zeros(0, np.int64)
         # Deliveries past the window go to the queue as usual (those inside it were made above): per group,
         # the spikes late enough for its longest delay to reach past the window.
@@ -534,7 +535,6 @@ class Network:
                     p.flats.append(flats[steps == t])
                     p.sizes.append(group.n)
                 self._due = min(self._due, p.first + group.min_delay)
-        self._post_traces(steps, flats)
         return sim, steps, flats
 
     def _reach(self, flat: np.ndarray, n_steps: int) -> np.ndarray:
@@ -770,9 +770,10 @@ class Network:
                     # (one spike per neuron and lane: a synapse occurs once per lane)
                     _add_clipped(group._w, syn, stdp.a_plus * xv, stdp, self.lanes == 1)
         # Post-synaptic traces (after potentiation, so a pair at s = 0 counts once, as potentiation).
-        decay = self._decay(self._post_tau())
-        y, ty = self.state.get(flat, "y", "ty")
-        self.state.set(flat, y=y * decay.take(t - ty, mode="clip") + 1.0, ty=t)
+        if plastic:
+            decay = self._decay(self._post_tau())
+            y, ty = self.state.get(flat, "y", "ty")
+            self.state.set(flat, y=y * decay.take(t - ty, mode="clip") + 1.0, ty=t)
 
     def _decay(self, tau: float) -> np.ndarray:
         """exp(-d dt / tau) for whole steps d = 0, 1, ..., up to the first d where it is exactly 0.0 (so
@@ -812,7 +813,8 @@ class Network:
             for group in self.groups.values():
                 if group.stdp is not None and group.n:
                     self._window_stdp(group, by_group.get(group.name, []), steps, flats, s_key, s_step, t0, t1)
-        self._post_traces(steps, flats)
+        if plastic:
+            self._post_traces(steps, flats)
 
     def _post_traces(self, steps: np.ndarray, flats: np.ndarray) -> None:
         """Post-synaptic traces after a window's spikes, as after each neuron's last spike."""
