@@ -482,7 +482,7 @@ class Network:
         wake[loc(start)] = 0
         if arrivals:
             a_step = np.repeat(np.array([t - t0 for t, _ in arrivals], np.int64), sizes)
-            a_w = np.concatenate([e.group._w[e.syn] for _, e in arrivals])
+            a_w = self._per_group(arrivals, sizes, "_w")
             if kept is not None:
                 a_step, a_w = a_step[kept], a_w[kept]
             a_post = loc(received)
@@ -596,12 +596,28 @@ class Network:
         recent = w_t >= t - self.history_steps  # (older withdrawals: all their deliveries are past)
         if not recent.all():
             w_flat, w_batch, w_t = self._withdrawn = (w_flat[recent], w_batch[recent], w_t[recent])
-        pre = np.concatenate([e.lanes * self.n + e.group._pre[e.syn] for _, e in arrivals])
+        pre = self._per_group(arrivals, sizes, "_pre")
+        pre += np.concatenate([e.lanes for _, e in arrivals]) * self.n
         batch = np.repeat(np.array([e.batch for _, e in arrivals], np.int64), sizes)
         pos = np.minimum(np.searchsorted(w_flat, pre), max(w_flat.size - 1, 0))
         if not w_flat.size:
             return np.ones(pre.size, bool)
         return ~((w_flat[pos] == pre) & (batch <= w_batch[pos]))
+
+    @staticmethod
+    def _per_group(arrivals: list[tuple[int, _Delivery]], sizes: list[int], field: str) -> np.ndarray:
+        """A synapse field (`_w`, `_pre`...) of every delivery of `arrivals`, concatenated: one gather per
+        synapse group rather than one per entry."""
+        groups = {id(e.group): e.group for _, e in arrivals}
+        syn = np.concatenate([e.syn for _, e in arrivals])
+        if len(groups) == 1:
+            return getattr(next(iter(groups.values())), field)[syn].astype(np.float64 if field == "_w" else np.int64)
+        gid = np.repeat(np.array([id(e.group) for _, e in arrivals], np.int64), sizes)
+        out = np.empty(syn.size, np.float64 if field == "_w" else np.int64)
+        for key, group in groups.items():
+            sel = gid == key
+            out[sel] = getattr(group, field)[syn[sel]]
+        return out
 
     def _take(self, t: int) -> list[_Delivery]:
         """The deliveries due at step t, without those withdrawn since their batch entered the queue."""
