@@ -7,6 +7,7 @@ Bach chorales.  Parsing is done (and cached) first and reported apart.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
@@ -28,7 +29,10 @@ def measure(name: str, sources: list[str], lanes: int, repeat: int) -> dict:
     pieces = load_corpus(sources, progress=False).pieces
     parse_s = time.perf_counter() - t0
     walls = []
+    model = None
     for _ in range(repeat):  # (a fresh model each time; the median is robust to a busy machine)
+        model = None
+        gc.collect()  # (the previous model's memory is not part of this run's peak)
         model = ModeSNN(ModelConfig(lanes=lanes))
         t0 = time.perf_counter()
         report = model.learn(pieces)
