@@ -476,7 +476,7 @@ def test_clamped_windows_batched_and_step_by_step_agree(lanes, monkeypatch):
 def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lanes, monkeypatch):
     """Without STDP or creation a window runs through a local synapse table (Network.fixed_windows); step
     by step through the queue gives the same spikes and state, with delays from 0 to beyond the window,
-    chains of short delays, emitted spikes and neurons that wake up mid-window."""
+    chains of short delays, emitted spikes, withdrawn spikes and neurons that wake up mid-window."""
     results = []
     for fixed in (False, True):
         monkeypatch.setattr(Network, "fixed_windows", fixed)
@@ -497,6 +497,8 @@ def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lan
                 net.emit(rng.choice(n, 4, replace=False), net.t + rng.integers(0, 10, 4), lane=lanes - 1)
             rec = net.run(30, np.tile(ids, lanes), rng.uniform(0, 25, ids.size * lanes), lane, plastic=False)
             spikes.append(fired(rec))
+            if w % 2:  # withdraw some senders' spikes in flight (queued or still waiting to be sorted)
+                net.silence(rng.choice(n, 10, replace=False), lane=lanes - 1)
             states.append((net.v.copy(), net.u.copy(), net.i_syn.copy(), np.sort(net.active)))
         results.append((spikes, states))
     (s0, st0), (s1, st1) = results
