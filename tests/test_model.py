@@ -3,11 +3,14 @@ files, and composition."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from modesnn.errors import ModelFileError
 from modesnn.evaluate.keyfinding import find_key_music21_compatible
+from modesnn.evaluate.metrics import voice_crossings
 from modesnn.evaluate.profiles import profile_report
 from modesnn.export import midi_bytes
 from modesnn.model import FORMAT_VERSION, ModelConfig, ModeSNN, compose, load_model, model_bytes, save_model
@@ -208,6 +211,21 @@ def test_composition_keeps_the_requested_key_including_unheard_keys(shte_model):
     unheard_found = [find_key_music21_compatible(compose(shte_model, k, length=32, seed=1)).key for k in unheard]
     assert sum(f.tonic == k.tonic and f.mode == k.mode for f, k in zip(unheard_found, unheard, strict=True)) \
         >= 0.6 * len(unheard)
+
+
+def test_voice_order_inhibition_reduces_voice_crossings(shte_model):
+    """Candidates above the voice above or below the voice below are inhibited: far fewer crossings."""
+    base = shte_model.config
+    crossings = {}
+    try:
+        for strength in (0.0, base.voice_order_inhibition):
+            shte_model.config = dataclasses.replace(base, voice_order_inhibition=strength)
+            crossings[strength] = sum(voice_crossings(compose(shte_model, k, length=32, seed=2))
+                                      for k in all_keys()[::3])
+    finally:
+        shte_model.config = base
+    assert base.voice_order_inhibition > 0
+    assert crossings[base.voice_order_inhibition] < 0.6 * crossings[0.0], crossings
 
 
 def test_compose_rejects_bad_requests(shte_model):

@@ -135,7 +135,7 @@ class _Composer:
         self.model.bias.load_state({f: np.zeros(0, np.float64 if f == "w" else np.int64)
                                     for f in ("pre", "post", "w", "delay")})
 
-    def wire_bias(self, pos: int, context: list[int]) -> None:
+    def wire_bias(self, pos: int, context: list[int], previous: list[int] | None = None) -> None:
         """Key -> pitch synapses onto this position's candidates: the pitches the sequence memory proposes
         (targets of learned synapses from the notes just chosen), or, in a voice with no learned
         continuation, every pitch of the voice's range.  Scale tones get excitation from the key neuron of
@@ -157,7 +157,14 @@ class _Composer:
             else:
                 pitches = np.arange(max(lo - 2, 0), min(hi + 2, 127) + 1)
             degrees = (pitches - self.key.tonic) % 12
-            weights = self.bias_w[degrees]
+            weights = self.bias_w[degrees].copy()
+            if previous is not None and self.c.voice_order_inhibition:
+                # Voices keep their order: a pitch above the previous note of the voice above, or below
+                # that of the voice below, is inhibited.
+                above = previous[v - 1] if v > 0 else REST
+                below = previous[v + 1] if v + 1 < len(previous) else REST
+                crossing = ((above != REST) & (pitches > above)) | ((below != REST) & (pitches < below))
+                weights[crossing] = -self.c.voice_order_inhibition
             keep = weights != 0
             pitches, degrees, weights = pitches[keep], degrees[keep], weights[keep]
             sources = np.where(scale[degrees], self.key_ids[pitches % 12], self.key_ids[self.key.tonic])
@@ -258,7 +265,7 @@ def compose(
                 ids += seed_ids
                 cur += [c.i_note] * len(seed_ids)
             else:
-                comp.wire_bias(pos, recent)
+                comp.wire_bias(pos, recent, [chosen_p[v][-1] for v in range(c.voices)])
                 # The key group is already active: its state reaches the new candidates at the slot's start
                 # (one spike of each active key neuron), not only at its next spike.
                 active_keys = [int(i) for pc, i in enumerate(comp.key_ids) if key.in_scale(pc)]

@@ -46,6 +46,7 @@ class ModelConfig:
     bias_gain: float = 16.0  # key -> sequence-memory weight for the strongest learned degree
     bias_exponent: float = 1.0  # compresses the learned profile: weight = gain * (profile / max) ** exponent
     nonscale_inhibition: float = 100.0  # key -> pitch inhibition of degrees outside the mode's scale
+    voice_order_inhibition: float = 100.0  # key -> pitch inhibition of a pitch that would cross a neighbour voice
     noise_sigma: float = 100.0  # background input noise (std of the current, per step) while composing
     prior: str = "learned"  # "learned" (from MTS <-> SMS weights) or "fixed" (release: flat prior)
     fixed_prior_weight: float = 8.0
