@@ -132,15 +132,17 @@ class _Composer:
         return ids, cur
 
     def clear_bias(self) -> None:
-        self.model.bias.load_state({f: np.zeros(0, np.float64 if f == "w" else np.int64)
-                                    for f in ("pre", "post", "w", "delay")})
+        self.set_bias(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+    def set_bias(self, pre: np.ndarray, post: np.ndarray, w: np.ndarray) -> None:
+        """Replace the key -> pitch synapses (delay 0) in one step."""
+        self.model.bias.load_state({"pre": pre, "post": post, "w": w, "delay": np.zeros(pre.size, np.int64)})
 
     def wire_bias(self, pos: int, context: list[int], previous: list[int] | None = None) -> None:
         """Key -> pitch synapses onto this position's candidates: the pitches the sequence memory proposes
         (targets of learned synapses from the notes just chosen), or, in a voice with no learned
         continuation, every pitch of the voice's range.  Scale tones get excitation from the key neuron of
         their pitch class; other pitches inhibition from the (always active) tonic neuron."""
-        self.clear_bias()
         lay, seq = self.lay, self.model.sequence
         proposed = np.zeros(0, np.int64)
         if context and seq.n:
@@ -168,11 +170,10 @@ class _Composer:
             keep = weights != 0
             pitches, degrees, weights = pitches[keep], degrees[keep], weights[keep]
             sources = np.where(scale[degrees], self.key_ids[pitches % 12], self.key_ids[self.key.tonic])
-            pre += sources.tolist()
-            post += lay.sms_id(v, PITCH, pos, pitches).tolist()
-            w += weights.tolist()
-        if pre:
-            self.net.connect(self.model.bias, pre, post, w, 0)
+            pre.append(sources)
+            post.append(lay.sms_id(v, PITCH, pos, pitches))
+            w.append(weights)
+        self.set_bias(np.concatenate(pre), np.concatenate(post), np.concatenate(w))
 
     def touched(self, spikes) -> np.ndarray:
         """Sequence-memory neurons this slot touched (still active, or fired)."""
