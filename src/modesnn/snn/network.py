@@ -402,32 +402,28 @@ class Network:
         last = n_steps - 1
         batched = (clamped and noise is None and self.batch_clamped
                    and not any(t0 <= s < t_end for s in self._emit_steps))
-        try:
-            for k in range(n_steps):
-                t = self.t
-                if per_step:
-                    external(k)
-                if not batched:
-                    if self._due <= t:
-                        self._flush(t)
-                    arrivals = self._take(t)
-                    if arrivals:
-                        self._deliver(sim, arrivals, t, plastic, clamped)
-                fired = sim.step(noise, k == last)
-                if fired.size:
-                    flat = sim.flat[fired]
-                    rec_step.append(np.full(fired.size, t, np.int64))
-                    rec_flat.append(flat)
-                    if batched:
-                        self._schedule(flat, t)
-                    else:
-                        self._on_spikes(sim, flat, t, plastic, clamped)
-                if self.syn_decay != 1.0:
-                    sim.i_syn *= self.syn_decay
-                self.t = t + 1
-        except BaseException:
-            sim.release()
-            raise
+        for k in range(n_steps):
+            t = self.t
+            if per_step:
+                external(k)
+            if not batched:
+                if self._due <= t:
+                    self._flush(t)
+                arrivals = self._take(t)
+                if arrivals:
+                    self._deliver(sim, arrivals, t, plastic, clamped)
+            fired = sim.step(noise, k == last)
+            if fired.size:
+                flat = sim.flat[fired]
+                rec_step.append(np.full(fired.size, t, np.int64))
+                rec_flat.append(flat)
+                if batched:
+                    self._schedule(flat, t)
+                else:
+                    self._on_spikes(sim, flat, t, plastic, clamped)
+            if self.syn_decay != 1.0:
+                sim.i_syn *= self.syn_decay
+            self.t = t + 1
         steps = np.concatenate(rec_step) if rec_step else np.zeros(0, np.int64)
         flats = np.concatenate(rec_flat) if rec_flat else np.zeros(0, np.int64)
         if batched:
@@ -494,32 +490,28 @@ class Network:
         rec_step: list[int] = []
         rec_local: list[np.ndarray] = []
         last = n_steps - 1
-        try:
-            for k in range(n_steps):
-                if per_step:
-                    external(k)
-                if k >= next_wake:
-                    awake = wake <= k
-                    next_wake = int(wake[~awake].min(initial=never))
-                    wakers = table_syn.wakers(awake) if table_syn is not None else None
-                sim.i_syn += table[k * size:(k + 1) * size]
-                fired = sim.step(noise, k == last, awake)
-                if fired.size:
-                    rec_step.append(t0 + k)
-                    rec_local.append(fired)
-                    if table_syn is not None:
-                        table_syn.deliver(fired, k, i_syn_pad, table)
-                        if wakers is not None and wakers[fired].any():
-                            woken = table_syn.wakes(fired, k, awake)
-                            if woken is not None:
-                                np.minimum.at(wake, *woken)
-                                next_wake = min(next_wake, int(woken[1].min()))
-                if self.syn_decay != 1.0:
-                    sim.i_syn *= self.syn_decay
-                self.t = t0 + k + 1
-        except BaseException:
-            sim.release()
-            raise
+        for k in range(n_steps):
+            if per_step:
+                external(k)
+            if k >= next_wake:
+                awake = wake <= k
+                next_wake = int(wake[~awake].min(initial=never))
+                wakers = table_syn.wakers(awake) if table_syn is not None else None
+            sim.i_syn += table[k * size:(k + 1) * size]
+            fired = sim.step(noise, k == last, awake)
+            if fired.size:
+                rec_step.append(t0 + k)
+                rec_local.append(fired)
+                if table_syn is not None:
+                    table_syn.deliver(fired, k, i_syn_pad, table)
+                    if wakers is not None and wakers[fired].any():
+                        woken = table_syn.wakes(fired, k, awake)
+                        if woken is not None:
+                            np.minimum.at(wake, *woken)
+                            next_wake = min(next_wake, int(woken[1].min()))
+            if self.syn_decay != 1.0:
+                sim.i_syn *= self.syn_decay
+            self.t = t0 + k + 1
         steps = np.repeat(np.array(rec_step, np.int64), [f.size for f in rec_local])
         flats = sim.flat[np.concatenate(rec_local)] if rec_local else np.zeros(0, np.int64)
         # Deliveries past the window go to the queue as usual (those inside it were made above): per group,
@@ -1273,9 +1265,6 @@ class _Local:
             out = self.locate(flat)
         return out
 
-    def release(self) -> None:
-        """The window is over (nothing to undo: the local map is the window's own)."""
-
     def write_back(self) -> None:
         net = self.net
         if self.identity:  # (worked in place)
@@ -1283,7 +1272,6 @@ class _Local:
                 net.state.i_syn[:] = self.i_syn
             return
         net.state.set(self.flat, v=self.v, u=self.u, i_syn=self.i_syn)
-        self.release()
 
 
 class _LocalSynapses:
