@@ -687,6 +687,18 @@ def test_cancel_from_spares_spikes_sent_after_it_and_silence_can_keep_spikes_in_
     assert [round(a / math.exp(-DT / 5.0), 6) for _, a in got] == [7.0, 5.0]  # 2's spike, then 0's second
 
 
+def test_a_withdrawal_covers_a_spike_emitted_far_ahead():
+    net = Network(DT)
+    net.add_population("p", 2, SEQUENCE_MEMORY)
+    g = net.add_synapses("g")
+    net.connect(g, [0], [1], 5.0, 20)
+    net.emit([0], [net.t + 500])  # due long after the network's longest delay
+    net.cancel_from([0])
+    for _ in range(6):
+        net.run(100)
+        assert net.i_syn[1] == 0.0
+
+
 def test_emit_sends_a_spike_without_touching_the_sender():
     net = Network(DT)
     net.add_population("p", 2, SEQUENCE_MEMORY)

@@ -198,7 +198,8 @@ class Network:
         self.queue: dict[int, list[_Delivery]] = defaultdict(list)
         self._emit_steps: set[int] = set()
         self._batches = 0  # batches put into the queue so far
-        # Withdrawn senders, sorted by flat id: (flat ids, last batch affected, step of the withdrawal).
+        # Withdrawn senders, sorted by flat id: (flat ids, last batch affected, last step a delivery of
+        # theirs that was queued then can arrive).
         self._withdrawn = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._pending: dict[str, _Pending] = {}  # spikes not yet sorted into the queue, per group
         self._decay_tables: dict[float, np.ndarray] = {}
@@ -573,19 +574,20 @@ class Network:
         for p in self._pending.values():
             p.dropped.append((flats, self.t))
         if self.queue:  # (each neuron keeps its latest withdrawal: it covers the earlier ones)
+            until = max(self.queue)
             w_flat, w_batch, w_t = self._withdrawn
             old = ~np.isin(w_flat, flats)
             w_flat = np.concatenate([w_flat[old], flats])
             order = np.argsort(w_flat)
             self._withdrawn = (w_flat[order],
                                np.concatenate([w_batch[old], np.full(flats.size, self._batches)])[order],
-                               np.concatenate([w_t[old], np.full(flats.size, self.t)])[order])
+                               np.concatenate([w_t[old], np.full(flats.size, until)])[order])
 
     def _kept(self, arrivals: list[tuple[int, _Delivery]], sizes: list[int], t: int) -> np.ndarray:
         """Mask over the concatenated deliveries of `arrivals`: those not withdrawn since their batch entered
         the queue (cancel_from)."""
         w_flat, w_batch, w_t = self._withdrawn
-        recent = w_t >= t - self.history_steps  # (older withdrawals: all their deliveries are past)
+        recent = w_t >= t  # (the others: every delivery they covered has arrived)
         if not recent.all():
             w_flat, w_batch, w_t = self._withdrawn = (w_flat[recent], w_batch[recent], w_t[recent])
         pre = self._per_group(arrivals, sizes, "_pre")
