@@ -15,6 +15,12 @@ A spike of step t through a synapse of delay d arrives at step t + d, before tha
 (see `run` for the order within a step; a delay-0 spike arrives after the update of its own step).  Arrivals
 of one step are summed group by group, in the order the groups were added.
 
+A window runs one of three ways, with the same dynamics (tests compare each with the first): step by step
+through the spike queue (the general case); clamped, with its synaptic side (deliveries, STDP, traces)
+computed once after the neurons ran (`_window_synapses`); without plasticity, through a local synapse table
+(`_window_fixed`, `modesnn.snn.local`).  The neuron state lives in `modesnn.snn.state.LaneState`, creation
+rules and their counts in `modesnn.snn.creation`.
+
 Delays and STDP are checked against Brian2 in tests/test_snn_oracle.py (identical spike trains).
 """
 
@@ -30,7 +36,8 @@ from typing import NamedTuple
 import numpy as np
 
 from modesnn.snn.creation import CreationRule, pair_key
-from modesnn.snn.neurons import V_INIT, V_PEAK, IzhikevichParams
+from modesnn.snn.local import Local, LocalSynapses, expand_ranges
+from modesnn.snn.neurons import V_INIT, IzhikevichParams
 from modesnn.snn.state import NO_STEP, LaneState
 from modesnn.snn.synapses import STDP, Synapses
 
@@ -369,7 +376,7 @@ class Network:
             self._apply_rules(t_end - n_steps, t_end, plastic)
         return SpikeRecord(steps, flats // n if n else flats, flats % n if n else flats)
 
-    def _external(self, sim: _Local, stim_flat: np.ndarray, cur: np.ndarray, per_step: bool):
+    def _external(self, sim: Local, stim_flat: np.ndarray, cur: np.ndarray, per_step: bool):
         """Local indices of the stimulated neurons, and a function giving the external input of step k."""
         stim_local = sim.ensure(stim_flat)
         if not per_step:
@@ -390,11 +397,11 @@ class Network:
         return at
 
     def _window_stepwise(self, n_steps: int, stim_flat: np.ndarray, cur: np.ndarray, per_step: bool, noise,
-                         plastic: bool, clamped: bool) -> tuple[_Local, np.ndarray, np.ndarray]:
+                         plastic: bool, clamped: bool) -> tuple[Local, np.ndarray, np.ndarray]:
         """The general window: deliveries, STDP and creation step by step.  Clamped (and without noise), the
         synaptic side is computed once after the neurons ran (see _window_synapses)."""
         # Local (active) arrays: the neurons carried over plus the stimulated ones, in id order.
-        sim = _Local(self, self._union(self.active, stim_flat))
+        sim = Local(self, self._union(self.active, stim_flat))
         external = self._external(sim, stim_flat, cur, per_step)
         rec_step: list[np.ndarray] = []
         rec_flat: list[np.ndarray] = []
@@ -432,7 +439,7 @@ class Network:
         return sim, steps, flats
 
     def _window_fixed(self, n_steps: int, stim_flat: np.ndarray, cur: np.ndarray, per_step: bool, noise
-                      ) -> tuple[_Local, np.ndarray, np.ndarray]:
+                      ) -> tuple[Local, np.ndarray, np.ndarray]:
         """A window with fixed weights (no STDP, no creation): every neuron a spike could reach within the
         window is gathered first (the closure of the active, stimulated and receiving neurons under synapses
         shorter than the window), their synapses into one local table, and deliveries inside the window go
@@ -450,7 +457,7 @@ class Network:
         if kept is not None:  # (withdrawn deliveries: they neither arrive nor wake anyone)
             received = received[kept]
         local = self._reach(self._union(start, received), n_steps)
-        sim = _Local(self, local)
+        sim = Local(self, local)
         external = self._external(sim, stim_flat, cur, per_step)
         size = sim.size
         i_syn_pad = np.zeros(size + 1)  # the local synaptic current, and a last cell for padding
@@ -471,7 +478,7 @@ class Network:
             post_l.append(loc((local[src] // n) * n + group._post[syn]))
             w_l.append(group._w[syn])
             d_l.append(group._delay[syn])
-        table_syn = _LocalSynapses(pre_l, post_l, w_l, d_l, size, L) if pre_l else None
+        table_syn = LocalSynapses(pre_l, post_l, w_l, d_l, size, L) if pre_l else None
         # Input table: arrivals of spikes sent before the window, then of the window's own spikes.
         table = np.zeros(L * size + 1)  # (step x neuron) input, and a last cell for padding
         never = np.int64(L + 1)
@@ -679,7 +686,7 @@ class Network:
                 # An emitted spike may repeat a synapse already due at that step: deliver one entry at a time.
                 self._emit_steps.add(t)
 
-    def _deliver(self, sim: _Local, arrivals, t: int, plastic: bool, clamped: bool = False) -> None:
+    def _deliver(self, sim: Local, arrivals, t: int, plastic: bool, clamped: bool = False) -> None:
         """Spikes due at step t.  Entries are (group, synapse ids, lanes, flat post ids), in the order they
         were sent; a synapse occurs at most once per step and lane unless emit() sent it again."""
         if t in self._emit_steps:
@@ -689,7 +696,7 @@ class Network:
         else:
             self._deliver_batch(sim, arrivals, t, plastic, clamped)
 
-    def _deliver_batch(self, sim: _Local, entries, t: int, plastic: bool, clamped: bool) -> None:
+    def _deliver_batch(self, sim: Local, entries, t: int, plastic: bool, clamped: bool) -> None:
         """Deliver entries group by group (groups in creation order, each in sending order): synaptic
         current += w (weights as they are before this step's depression, which touches only the synapses
         delivering now, each once), then the pre-synaptic side of STDP."""
@@ -751,7 +758,7 @@ class Network:
             self._due = min(self._due, p.first + group.min_delay)
         return groups
 
-    def _on_spikes(self, sim: _Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
+    def _on_spikes(self, sim: Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
         n = self.n
         lanes, ids = flat // n, flat % n
         groups = self._schedule(flat, t)
@@ -858,7 +865,7 @@ class Network:
             y = y * decay.take(a_step - ty, mode="clip")
             lo = np.searchsorted(s_key, a_post * span, "left")
             hi = np.searchsorted(s_key, a_post * span + (a_step - t0), "left")
-            qi, ji = _expand_ranges(lo, hi)
+            qi, ji = expand_ranges(lo, hi)
             if qi.size:
                 y += np.bincount(qi, weights=decay.take(a_step[qi] - s_step[ji], mode="clip"), minlength=y.size)
             phase = (group._delay[a_syn] == 0).astype(np.int64)  # a delay-0 arrival comes after the update
@@ -885,7 +892,7 @@ class Network:
                 mark[a_k] = False
             syn, src, k = syn[live], src[live], k[live]
             # every spike of the neuron: s_step[u_first[src] + j] for j < u_count[src]
-            _, ji = _expand_ranges(u_first[src], u_first[src] + u_count[src])
+            _, ji = expand_ranges(u_first[src], u_first[src] + u_count[src])
             rep = u_count[src]
             syn, k = np.repeat(syn, rep), np.repeat(k, rep)
             p_step = s_step[ji]
@@ -893,7 +900,7 @@ class Network:
             if entries:
                 lo = np.searchsorted(ak_sorted, k * span, "left")
                 hi = np.searchsorted(ak_sorted, k * span + (p_step - t0), "right")
-                qi, ji = _expand_ranges(lo, hi)
+                qi, ji = expand_ranges(lo, hi)
                 if qi.size:
                     xv += np.bincount(qi, weights=decay.take(p_step[qi] - a_step_sorted[ji], mode="clip"),
                                       minlength=xv.size)
@@ -1096,17 +1103,6 @@ class Network:
                 self.connect(rule.target, made >> 32, made & 0xFFFFFFFF, acc, d)
 
 
-def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (query, item) pair with item in [lo[query], hi[query]): two aligned index arrays."""
-    counts = hi - lo
-    total = int(counts.sum())
-    if total <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    qi = np.repeat(np.arange(lo.size), counts)
-    ji = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)
-    return qi, ji
-
-
 def _add_clipped(w: np.ndarray, syn: np.ndarray, dw: np.ndarray, stdp: STDP, unique: bool) -> None:
     """w[syn] += dw (repeated synapses add up, in order), then clip to [w_min, w_max]."""
     # (np.minimum / np.maximum: the same values as np.clip, without its Python-level overhead)
@@ -1153,183 +1149,3 @@ def _as_ids(name: str, x) -> np.ndarray:
     elif arr.dtype.kind not in "iub":
         raise ValueError(f"{name}: must be integers, got dtype {arr.dtype}")
     return arr.astype(np.int64, copy=False)
-
-
-class _Local:
-    """The active neurons of one window, gathered into compact arrays (local index = position in `flat`;
-    `locate` finds it by binary search in a sorted copy, so no lanes x neurons map is needed)."""
-
-    def __init__(self, net: Network, flat: np.ndarray) -> None:
-        self.net = net
-        self.flat = flat
-        size = net.lanes * net.n
-        # Every neuron of every lane is active (flat is sorted and unique, so it is 0..size-1): the local
-        # index is the flat id and the window works on the network's own arrays, nothing to gather or write
-        # back.
-        self.identity = flat.size == size
-        if self.identity:
-            if net.lanes == 1:
-                self.a, self.b, self.c, self.d = net.a, net.b, net.c, net.d  # (read only)
-            else:
-                self.a, self.b, self.c, self.d = (np.tile(x, net.lanes) for x in (net.a, net.b, net.c, net.d))
-            state = net.state
-            if not state.dense:
-                state.set(flat)  # every neuron: the state arrays become indexed by flat id
-            self.v, self.u, self.i_syn = state.v, state.u, state.i_syn
-        else:
-            self._sorted, self._pos = flat, np.arange(flat.size)  # (flat arrives sorted and unique)
-            ids = flat % net.n if net.n else flat
-            self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
-            self.v, self.u, self.i_syn = net.state.get(flat, "v", "u", "i_syn")
-        self.dta = net.dt * self.a
-        self.ext = np.zeros(flat.size)
-        self.dv = np.zeros(flat.size)
-
-    @property
-    def size(self) -> int:
-        return self.flat.size
-
-    def step(self, noise: tuple[float, np.random.Generator] | None, last: bool, awake: np.ndarray | None = None
-             ) -> np.ndarray:
-        """One Izhikevich step of the active set, in place (v first, u with the new v), then threshold and
-        reset; returns the local indices that fired.  With `awake` (a mask), the others keep their state
-        and get no noise.  The arithmetic is exactly
-        v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn); u += dt * a * (b * v - u)."""
-        v, u = self.v, self.u
-        if last:
-            v_old = v.copy()
-        dv = 0.04 * v
-        dv *= v
-        dv += 5.0 * v
-        dv += 140.0
-        dv -= u
-        dv += self.ext
-        dv += self.i_syn
-        asleep = awake is not None and not awake.all()
-        if noise is not None:  # (drawn for every neuron; the sleeping ones' share is masked off below)
-            dv += noise[1].normal(0.0, noise[0], v.size)
-        dv *= self.net.dt
-        if asleep:
-            dv *= awake
-        v += dv
-        du = self.b * v
-        du -= u
-        du *= self.dta
-        if asleep:
-            du *= awake
-        u += du
-        fired = np.flatnonzero(v >= V_PEAK)
-        if last:
-            self.dv = v - v_old
-        if fired.size:
-            v[fired] = self.c[fired]
-            u[fired] += self.d[fired]
-        return fired
-
-    def locate(self, flat: np.ndarray) -> np.ndarray:
-        """Local indices of flat ids (-1 for those not in the window)."""
-        if self.identity:
-            return flat
-        at = np.minimum(np.searchsorted(self._sorted, flat), self._sorted.size - 1)
-        return np.where(self._sorted[at] == flat, self._pos[at], -1) if self._sorted.size else np.full(flat.size, -1)
-
-    def ensure(self, flat: np.ndarray) -> np.ndarray:
-        """Local indices of the given flat ids, adding neurons that were not active (in order of first
-        appearance)."""
-        if self.identity:
-            return flat
-        out = self.locate(flat)
-        missing = out < 0
-        if missing.any():
-            net = self.net
-            cand = flat[missing]
-            _, first = np.unique(cand, return_index=True)
-            add = cand[np.sort(first)]
-            ids = add % net.n
-            new_pos = np.arange(self.flat.size, self.flat.size + add.size)
-            order = np.argsort(add)
-            at = np.searchsorted(self._sorted, add[order])
-            self._sorted = np.insert(self._sorted, at, add[order])
-            self._pos = np.insert(self._pos, at, new_pos[order])
-            self.flat = np.concatenate([self.flat, add])
-            a = net.a[ids]
-            self.a = np.concatenate([self.a, a])
-            self.dta = np.concatenate([self.dta, net.dt * a])
-            self.b = np.concatenate([self.b, net.b[ids]])
-            self.c = np.concatenate([self.c, net.c[ids]])
-            self.d = np.concatenate([self.d, net.d[ids]])
-            v, u, i_syn = net.state.get(add, "v", "u", "i_syn")
-            self.v = np.concatenate([self.v, v])
-            self.u = np.concatenate([self.u, u])
-            self.i_syn = np.concatenate([self.i_syn, i_syn])
-            self.ext = np.concatenate([self.ext, np.zeros(add.size)])
-            self.dv = np.concatenate([self.dv, np.zeros(add.size)])
-            out = self.locate(flat)
-        return out
-
-    def write_back(self) -> None:
-        net = self.net
-        if self.identity:  # (worked in place)
-            if self.i_syn is not net.state.i_syn:  # (a window that padded the synaptic current)
-                net.state.i_syn[:] = self.i_syn
-            return
-        net.state.set(self.flat, v=self.v, u=self.u, i_syn=self.i_syn)
-
-
-class _LocalSynapses:
-    """The synapses of a fixed-weight window among its local neurons, as padded per-neuron rows (so that
-    the deliveries of the neurons firing at one step are a few gathers): delay-0 ones onto the synaptic
-    current, the others into the (step x neuron) input table.  Padding points at a spare last cell."""
-
-    def __init__(self, pre_l, post_l, w_l, d_l, size: int, steps: int) -> None:
-        pre = np.concatenate(pre_l)
-        post, w, d = (np.concatenate(x) for x in (post_l, w_l, d_l))
-        self.size, self.steps = size, steps
-        now = d == 0
-        self.post0, self.w0 = self._pad(pre[now], post[now], w[now], size, size)
-        self.off1, self.w1 = self._pad(pre[~now], d[~now] * size + post[~now], w[~now], size, steps * size)
-        self.wake_post, self.wake_at = self._pad(pre, post, np.maximum(d, 1).astype(np.float64), size, size)
-
-    @staticmethod
-    def _pad(pre: np.ndarray, target: np.ndarray, value: np.ndarray, size: int, spare: int
-             ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows per pre-synaptic neuron: targets (spare where padded) and values (0 there)."""
-        order = np.argsort(pre, kind="stable")
-        pre, target, value = pre[order], target[order], value[order]
-        counts = np.bincount(pre, minlength=size)
-        width = int(counts.max(initial=0))
-        rank = np.arange(pre.size) - np.repeat(np.cumsum(counts) - counts, counts)
-        t_pad = np.full((size, width), spare, np.int64)
-        v_pad = np.zeros((size, width))
-        t_pad[pre, rank] = target
-        v_pad[pre, rank] = value
-        return t_pad, v_pad
-
-    def deliver(self, fired: np.ndarray, k: int, i_syn: np.ndarray, table: np.ndarray) -> None:
-        """Deliveries of the spikes of step k: delay 0 at once (after the update, before the decay), the
-        others at step k + delay if that is inside the window."""
-        if self.post0.shape[1]:
-            np.add.at(i_syn, self.post0[fired].ravel(), self.w0[fired].ravel())
-        if self.off1.shape[1]:
-            idx = self.off1[fired].ravel() + k * self.size
-            np.minimum(idx, table.size - 1, out=idx)
-            np.add.at(table, idx, self.w1[fired].ravel())
-
-    def wakers(self, awake: np.ndarray) -> np.ndarray | None:
-        """Which local neurons have a synapse onto a sleeping one (None if nobody sleeps)."""
-        if awake.all():
-            return None
-        asleep = np.zeros(self.size + 1, bool)
-        asleep[:self.size] = ~awake
-        return asleep[self.wake_post].any(axis=1)
-
-    def wakes(self, fired: np.ndarray, k: int, awake: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(local ids, step) of sleeping targets the spikes of step k reach inside the window, or None."""
-        post = self.wake_post[fired].ravel()
-        at = k + self.wake_at[fired].ravel().astype(np.int64)
-        asleep = np.ones(self.size + 1, bool)
-        asleep[:self.size] = ~awake
-        new = asleep[post] & (post < self.size) & (at < self.steps)
-        if not new.any():
-            return None
-        return post[new], at[new]
