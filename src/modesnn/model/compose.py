@@ -2,15 +2,17 @@
 
 Each slot (one note per voice) the requested key group is driven (scale tones +50, non-scale held silent)
 with its mode group, seed notes are clamped for the first slot, and the sequence-memory neurons of the next
-position receive two kinds of synaptic input: learned sequence synapses from the notes chosen at the four
+position receive two kinds of synaptic input: learned sequence synapses from the notes chosen at the
 previous positions, and key -> pitch synapses whose weights come from the *learned* SMS -> mode profile
 carried to the requested tonic by the mode -> key hierarchy (so a key never heard in training works the
-same way; `prior="fixed"` uses the release's flat prior instead).  Degrees outside the scale are inhibited.
+same way; `prior="fixed"` uses the release's flat prior instead).  Degrees outside the scale are inhibited,
+and so are pitches that would cross a neighbouring voice.
 The slot is simulated (5 ms) and a winner-takes-all readout per voice picks the pitch neuron with the most
 spikes, and likewise the duration neuron: ties go to the higher membrane potential, then to the seeded
-generator.  Every other neuron the slot touched is silenced (lateral inhibition: state reset, spikes
-withdrawn) before it reaches later positions.  A slot where no candidate fires falls back to the strongest
-learned candidate (largest learned input), never to a fixed default.
+generator.  Every other sequence-memory neuron the slot touched is silenced (lateral inhibition: state
+reset, spikes withdrawn), the previous slot's winners included, so a note's spikes reach the next position.
+A slot where no candidate fires falls back to the strongest learned candidate (largest learned input), never
+to a fixed default.
 
 Positions past the longest learned piece have no learned transitions; generation continues there by
 cycling back over the learned positions (position k uses grid position k mod max_length, after the seed).
@@ -142,7 +144,9 @@ class _Composer:
         """Key -> pitch synapses onto this position's candidates: the pitches the sequence memory proposes
         (targets of learned synapses from the notes just chosen), or, in a voice with no learned
         continuation, every pitch of the voice's range.  Scale tones get excitation from the key neuron of
-        their pitch class; other pitches inhibition from the (always active) tonic neuron."""
+        their pitch class; other pitches inhibition from the (always active) tonic neuron, and so do pitches
+        that would cross a neighbouring voice (above the previous note of the voice above, below that of
+        the voice below: `voice_order_inhibition`)."""
         lay, seq = self.lay, self.model.sequence
         proposed = np.zeros(0, np.int64)
         if context and seq.n:
