@@ -525,16 +525,18 @@ class Network:
         # Deliveries past the window go to the queue as usual (those inside it were made above): per group,
         # the spikes late enough for its longest delay to reach past the window.
         for group in self.groups.values():
-            late = steps >= t_end - group.max_delay
-            if group.n and late.any():
-                p = None
-                for t in np.unique(steps[late]).tolist():
-                    if p is None:
-                        p = self._pending[group.name] = _Pending(group, t, not_before=t_end)
-                    p.steps.append(t)
-                    p.flats.append(flats[steps == t])
-                    p.sizes.append(group.n)
-                self._due = min(self._due, p.first + group.min_delay)
+            if not group.n or not steps.size:
+                continue
+            first = int(np.searchsorted(steps, t_end - group.max_delay))  # (steps are in time order)
+            if first == steps.size:
+                continue
+            late_steps, late_flats = steps[first:], flats[first:]
+            cuts = np.flatnonzero(late_steps[1:] != late_steps[:-1]) + 1
+            p = self._pending[group.name] = _Pending(group, int(late_steps[0]), not_before=t_end)
+            p.steps = late_steps[np.r_[0, cuts]].tolist()
+            p.flats = np.split(late_flats, cuts)
+            p.sizes = [group.n] * len(p.steps)
+            self._due = min(self._due, p.first + group.min_delay)
         return sim, steps, flats
 
     def _reach(self, flat: np.ndarray, n_steps: int) -> np.ndarray:
