@@ -456,7 +456,7 @@ class Network:
         received = np.concatenate([e.post for _, e in arrivals]) if arrivals else np.zeros(0, np.int64)
         if kept is not None:  # (withdrawn deliveries: they neither arrive nor wake anyone)
             received = received[kept]
-        local = self._reach(self._union(start, received), n_steps)
+        local, short = self._reach(self._union(start, received), n_steps)
         sim = Local(self, local)
         external = self._external(sim, stim_flat, cur, per_step)
         size = sim.size
@@ -466,18 +466,14 @@ class Network:
 
         def loc(flat: np.ndarray) -> np.ndarray:
             return flat if sim.identity else sim.locate(flat)
-        # Local synapse table (shorter than the window), by local pre-synaptic index.
+        # Local synapse table: the synapses shorter than the window that _reach found, by local index.
         pre_l, post_l, w_l, d_l = [], [], [], []
-        for group in self.groups.values():
-            if group.n == 0 or group.min_delay >= n_steps:
-                continue
-            syn, src = group.outgoing(local % n)
-            keep = group._delay[syn] < n_steps
-            syn, src = syn[keep], src[keep]
-            pre_l.append(src)
-            post_l.append(loc((local[src] // n) * n + group._post[syn]))
-            w_l.append(group._w[syn])
-            d_l.append(group._delay[syn])
+        for group, syn, pre in short:
+            if syn.size:
+                pre_l.append(loc(pre))
+                post_l.append(loc((pre // n) * n + group._post[syn]))
+                w_l.append(group._w[syn])
+                d_l.append(group._delay[syn])
         table_syn = LocalSynapses(pre_l, post_l, w_l, d_l, size, L) if pre_l else None
         # Input table: arrivals of spikes sent before the window, then of the window's own spikes.
         table = np.zeros(L * size + 1)  # (step x neuron) input, and a last cell for padding
@@ -539,23 +535,28 @@ class Network:
             self._due = min(self._due, p.first + group.min_delay)
         return sim, steps, flats
 
-    def _reach(self, flat: np.ndarray, n_steps: int) -> np.ndarray:
+    def _reach(self, flat: np.ndarray, n_steps: int) -> tuple[np.ndarray, list[tuple[Synapses, np.ndarray,
+                                                                                       np.ndarray]]]:
         """Sorted flat ids of the given neurons and of every neuron a spike of theirs can reach through
-        synapses shorter than n_steps (transitively)."""
+        synapses shorter than n_steps (transitively), and those synapses: (group, synapse ids, flat pre ids)
+        for every neuron reached (each neuron is a frontier once, so each synapse is found once)."""
         n = self.n
         seen = flat
         frontier = flat
         short = [g for g in self.groups.values() if g.n and g.min_delay < n_steps]
+        synapses = []
         while frontier.size and short:
             found = []
             for group in short:
                 syn, src = group.outgoing(frontier % n)
                 keep = group._delay[syn] < n_steps
-                found.append((frontier[src[keep]] // n) * n + group._post[syn[keep]])
+                syn, pre = syn[keep], frontier[src[keep]]
+                synapses.append((group, syn, pre))
+                found.append((pre // n) * n + group._post[syn])
             targets = np.unique(np.concatenate(found))
             frontier = targets[~np.isin(targets, seen, assume_unique=True)]
             seen = self._union(seen, frontier)
-        return seen
+        return seen, synapses
 
     def _union(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Sorted unique flat ids of a and b: by sorting when they are few against the lanes x neurons,
