@@ -29,7 +29,6 @@ def measure(name: str, sources: list[str], lanes: int, repeat: int) -> dict:
     pieces = load_corpus(sources, progress=False).pieces
     parse_s = time.perf_counter() - t0
     walls = []
-    model = None
     for _ in range(repeat):  # (a fresh model each time; the median is robust to a busy machine)
         model = None
         gc.collect()  # (the previous model's memory is not part of this run's peak)
@@ -63,6 +62,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="learn N times, report the median wall time")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.repeat < 1 or args.lanes < 1:
+        ap.error("--repeat and --lanes must be at least 1")
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.corpus in ("shte", "both"):

@@ -92,7 +92,7 @@ class _Composer:
         self.key_ids = self.lay.key_ids(key.tonic, key.mode)
         self.one_beat = model.duration_column(1.0)[0]
         self.note_spikes = _note_spike_steps(model)
-        self._drive: tuple[list[int], list[float]] | None = None
+        self._drive = self._make_drive()
 
     def _bias_weights(self, prior: str) -> np.ndarray:
         """Key -> pitch weight by scale degree.  Learned: the learned mode profile scaled so its largest is
@@ -117,9 +117,8 @@ class _Composer:
         return n_seed + (k - n_seed) % cycle
 
     def drive(self) -> tuple[list[int], list[float]]:
-        """External currents of one generation slot: the key group and its mode group."""
-        if self._drive is None:
-            self._drive = self._make_drive()
+        """External currents of one generation slot: the key group and its mode group (fresh lists: the
+        first slot appends the seed notes)."""
         return list(self._drive[0]), list(self._drive[1])
 
     def _make_drive(self) -> tuple[list[int], list[float]]:
