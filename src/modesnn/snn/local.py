@@ -59,12 +59,13 @@ class Local:
     def size(self) -> int:
         return self.flat.size
 
-    def step(self, noise: tuple[float, np.random.Generator] | None, last: bool, awake: np.ndarray | None = None
-             ) -> np.ndarray:
+    def step(self, noise: np.ndarray | None, last: bool, awake: np.ndarray | None = None) -> np.ndarray:
         """One Izhikevich step of the active set, in place (v first, u with the new v), then threshold and
-        reset; returns the local indices that fired.  With `awake` (a mask), the others keep their state
-        and get no noise.  The arithmetic is exactly
-        v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn); u += dt * a * (b * v - u)."""
+        reset; returns the local indices that fired.  `noise`: this step's noise current, one value per
+        local neuron (drawn by the caller, so a window can draw all its steps at once: the same values).
+        With `awake` (a mask), the others keep their state (their noise is masked off).  The arithmetic is
+        exactly v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn + noise);
+        u += dt * a * (b * v - u)."""
         v, u = self.v, self.u
         if last:
             v_old = v.copy()
@@ -75,10 +76,10 @@ class Local:
         dv -= u
         dv += self.ext
         dv += self.i_syn
-        asleep = awake is not None and not awake.all()
-        if noise is not None:  # (drawn for every neuron; the sleeping ones' share is masked off below)
-            dv += noise[1].normal(0.0, noise[0], v.size)
+        if noise is not None:
+            dv += noise
         dv *= self.net.dt
+        asleep = awake is not None and not awake.all()
         if asleep:
             dv *= awake
         v += dv
@@ -88,7 +89,7 @@ class Local:
         if asleep:
             du *= awake
         u += du
-        fired = np.flatnonzero(v >= V_PEAK)
+        fired = (v >= V_PEAK).nonzero()[0]
         if last:
             self.dv = v - v_old
         if fired.size:
@@ -148,16 +149,21 @@ class Local:
 
 class LocalSynapses:
     """The synapses of a fixed-weight window among its local neurons, as padded per-neuron rows (so that
-    the deliveries of the neurons firing at one step are a few gathers): delay-0 ones onto the synaptic
-    current, the others into the (step x neuron) input table.  Padding points at a spare last cell."""
+    the deliveries of the neurons firing at one step are one gather and one add): every spike of step k
+    goes into the (step x neuron) input table at row k + delay, a delay-0 one at row k + 1 with its current
+    decayed once (it reaches the synaptic current after the update of step k, before the decay).  Padding
+    and rows past the window point at the table's spare last cell."""
 
-    def __init__(self, pre_l, post_l, w_l, d_l, size: int, steps: int) -> None:
+    def __init__(self, pre_l, post_l, w_l, d_l, size: int, steps: int, decay: float) -> None:
         pre = np.concatenate(pre_l)
         post, w, d = (np.concatenate(x) for x in (post_l, w_l, d_l))
         self.size, self.steps = size, steps
+        self.spare = steps * size
         now = d == 0
+        self.off, self.val = self._pad(pre, np.where(now, 1, d) * size + post, np.where(now, w * decay, w), size,
+                                       self.spare)
+        # The window's last step: delay-0 synapses straight onto the synaptic current (padding: its spare cell).
         self.post0, self.w0 = self._pad(pre[now], post[now], w[now], size, size)
-        self.off1, self.w1 = self._pad(pre[~now], d[~now] * size + post[~now], w[~now], size, steps * size)
         self.wake_post, self.wake_at = self._pad(pre, post, np.maximum(d, 1).astype(np.float64), size, size)
 
     @staticmethod
@@ -175,15 +181,18 @@ class LocalSynapses:
         v_pad[pre, rank] = value
         return t_pad, v_pad
 
-    def deliver(self, fired: np.ndarray, k: int, i_syn: np.ndarray, table: np.ndarray) -> None:
-        """Deliveries of the spikes of step k: delay 0 at once (after the update, before the decay), the
-        others at step k + delay if that is inside the window."""
+    def deliver(self, fired: np.ndarray, k: int, table: np.ndarray) -> None:
+        """Deliveries of the spikes of step k (not the window's last) into the input table."""
+        idx = self.off[fired].ravel()
+        idx += k * self.size
+        np.minimum(idx, self.spare, out=idx)
+        np.add.at(table, idx, self.val[fired].ravel())
+
+    def deliver_now(self, fired: np.ndarray, i_syn_pad: np.ndarray) -> None:
+        """Deliveries of the spikes of the window's last step: the delay-0 ones onto the synaptic current
+        (the others arrive after the window, through the queue)."""
         if self.post0.shape[1]:
-            np.add.at(i_syn, self.post0[fired].ravel(), self.w0[fired].ravel())
-        if self.off1.shape[1]:
-            idx = self.off1[fired].ravel() + k * self.size
-            np.minimum(idx, table.size - 1, out=idx)
-            np.add.at(table, idx, self.w1[fired].ravel())
+            np.add.at(i_syn_pad, self.post0[fired].ravel(), self.w0[fired].ravel())
 
     def wakers(self, awake: np.ndarray) -> np.ndarray | None:
         """Which local neurons have a synapse onto a sleeping one (None if nobody sleeps)."""

@@ -420,7 +420,7 @@ class Network:
                 arrivals = self._take(t)
                 if arrivals:
                     self._deliver(sim, arrivals, t, plastic, clamped)
-            fired = sim.step(noise, k == last)
+            fired = sim.step(None if noise is None else noise[1].normal(0.0, noise[0], sim.size), k == last)
             if fired.size:
                 flat = sim.flat[fired]
                 rec_step.append(np.full(fired.size, t, np.int64))
@@ -474,9 +474,10 @@ class Network:
                 post_l.append(loc((pre // n) * n + group._post[syn]))
                 w_l.append(group._w[syn])
                 d_l.append(group._delay[syn])
-        table_syn = LocalSynapses(pre_l, post_l, w_l, d_l, size, L) if pre_l else None
+        table_syn = LocalSynapses(pre_l, post_l, w_l, d_l, size, L, self.syn_decay) if pre_l else None
         # Input table: arrivals of spikes sent before the window, then of the window's own spikes.
-        table = np.zeros(L * size + 1)  # (step x neuron) input, and a last cell for padding
+        table = np.zeros(L * size + 1)  # (step x neuron) input, and a last cell for what falls past the window
+        rows = table[:L * size].reshape(L, size)
         never = np.int64(L + 1)
         wake = np.full(size, never)
         wake[loc(start)] = 0
@@ -491,6 +492,10 @@ class Network:
         awake = wake <= 0
         next_wake = int(wake[~awake].min(initial=never))
         wakers = table_syn.wakers(awake) if table_syn is not None else None
+        # (the noise of every step drawn at once: the same values as step by step)
+        noise_rows = noise[1].normal(0.0, noise[0], (L, size)) if noise is not None else None
+        decay = self.syn_decay
+        i_syn = sim.i_syn
         rec_step: list[int] = []
         rec_local: list[np.ndarray] = []
         last = n_steps - 1
@@ -501,21 +506,24 @@ class Network:
                 awake = wake <= k
                 next_wake = int(wake[~awake].min(initial=never))
                 wakers = table_syn.wakers(awake) if table_syn is not None else None
-            sim.i_syn += table[k * size:(k + 1) * size]
-            fired = sim.step(noise, k == last, awake)
+            i_syn += rows[k]
+            fired = sim.step(None if noise_rows is None else noise_rows[k], k == last, awake)
             if fired.size:
                 rec_step.append(t0 + k)
                 rec_local.append(fired)
                 if table_syn is not None:
-                    table_syn.deliver(fired, k, i_syn_pad, table)
+                    if k < last:
+                        table_syn.deliver(fired, k, table)
+                    else:
+                        table_syn.deliver_now(fired, i_syn_pad)
                     if wakers is not None and wakers[fired].any():
                         woken = table_syn.wakes(fired, k, awake)
                         if woken is not None:
                             np.minimum.at(wake, *woken)
                             next_wake = min(next_wake, int(woken[1].min()))
-            if self.syn_decay != 1.0:
-                sim.i_syn *= self.syn_decay
-            self.t = t0 + k + 1
+            if decay != 1.0:
+                i_syn *= decay
+        self.t = t_end
         steps = np.repeat(np.array(rec_step, np.int64), [f.size for f in rec_local])
         flats = sim.flat[np.concatenate(rec_local)] if rec_local else np.zeros(0, np.int64)
         # Deliveries past the window go to the queue as usual (those inside it were made above): per group,
