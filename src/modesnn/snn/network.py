@@ -562,7 +562,7 @@ class Network:
                 synapses.append((group, syn, pre))
                 found.append((pre // n) * n + group._post[syn])
             targets = np.unique(np.concatenate(found))
-            frontier = targets[~np.isin(targets, seen, assume_unique=True)]
+            frontier = targets[~_member(targets, seen)]
             seen = self._union(seen, frontier)
         return seen, synapses
 
@@ -594,7 +594,7 @@ class Network:
         if self.queue:  # (each neuron keeps its latest withdrawal: it covers the earlier ones)
             until = max(self.queue)
             w_flat, w_batch, w_t = self._withdrawn
-            old = ~np.isin(w_flat, flats)
+            old = ~_member(w_flat, flats)
             w_flat = np.concatenate([w_flat[old], flats])
             order = np.argsort(w_flat)
             self._withdrawn = (w_flat[order],
@@ -658,7 +658,7 @@ class Network:
             self.cancel_from(ids, lane)
         flat = np.unique(lane * self.n + ids)
         self.state.set(flat, v=V_INIT, u=self.b[flat % self.n] * V_INIT, i_syn=0.0)
-        self.active = self.active[~np.isin(self.active, flat)]
+        self.active = self.active[~_member(self.active, flat)]
 
     def emit(self, neurons, steps, lane: int = 0) -> None:
         """Send spikes from neurons at absolute steps through their outgoing synapses without touching
@@ -978,7 +978,7 @@ class Network:
                     steps = np.full(flat.size, p.steps[0], np.int64)
                 kept = np.ones(flat.size, bool)
                 for dropped, before in p.dropped:
-                    kept &= ~(np.isin(flat, dropped) & (steps < before))
+                    kept &= ~(_member(flat, dropped) & (steps < before))
                 flat, steps = flat[kept], steps[kept]
                 sizes = None if sizes is None else sizes[kept]
             syn, src = group.outgoing(flat % n)
@@ -1142,6 +1142,16 @@ class _Pending:
         self.sizes: list[int] = []
         self.not_before = not_before  # arrivals before this step were delivered otherwise: drop them
         self.dropped: list[tuple[np.ndarray, int]] = []  # (flat ids, step): spikes before it withdrawn
+
+
+def _member(x: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Mask over x: which values occur in sorted_ids (sorted, unique); a binary search, cheaper than np.isin
+    on the small arrays of one window."""
+    if not sorted_ids.size:
+        return np.zeros(x.shape, bool)
+    pos = np.searchsorted(sorted_ids, x)
+    np.minimum(pos, sorted_ids.size - 1, out=pos)
+    return sorted_ids[pos] == x
 
 
 def _as_ids(name: str, x) -> np.ndarray:
