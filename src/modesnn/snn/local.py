@@ -52,6 +52,7 @@ class Local:
             self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
             self.v, self.u, self.i_syn = net.state.get(flat, "v", "u", "i_syn")
         self.dta = net.dt * self.a
+        self.dt_v, self.dta_u = net.dt, self.dta  # (see sleep)
         self.ext = np.zeros(flat.size)
         self.dv = np.zeros(flat.size)
 
@@ -59,13 +60,21 @@ class Local:
     def size(self) -> int:
         return self.flat.size
 
-    def step(self, noise: np.ndarray | None, last: bool, awake: np.ndarray | None = None) -> np.ndarray:
+    def sleep(self, awake: np.ndarray | None) -> None:
+        """Only the neurons of the mask `awake` (None: all) are stepped from now on; the others keep their
+        state.  (Kept as the time steps dt and dt * a multiplied by the mask: the same products, one
+        multiplication fewer per step.)"""
+        if awake is None or awake.all():
+            self.dt_v, self.dta_u = self.net.dt, self.dta
+        else:
+            self.dt_v, self.dta_u = self.net.dt * awake, self.dta * awake
+
+    def step(self, noise: np.ndarray | None, last: bool) -> np.ndarray:
         """One Izhikevich step of the active set, in place (v first, u with the new v), then threshold and
         reset; returns the local indices that fired.  `noise`: this step's noise current, one value per
         local neuron (drawn by the caller, so a window can draw all its steps at once: the same values).
-        With `awake` (a mask), the others keep their state (their noise is masked off).  The arithmetic is
-        exactly v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn + noise);
-        u += dt * a * (b * v - u)."""
+        Neurons put to sleep (see `sleep`) keep their state.  The arithmetic is exactly
+        v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn + noise); u += dt * a * (b * v - u)."""
         v, u = self.v, self.u
         if last:
             v_old = v.copy()
@@ -78,16 +87,11 @@ class Local:
         dv += self.i_syn
         if noise is not None:
             dv += noise
-        dv *= self.net.dt
-        asleep = awake is not None and not awake.all()
-        if asleep:
-            dv *= awake
+        dv *= self.dt_v
         v += dv
         du = self.b * v
         du -= u
-        du *= self.dta
-        if asleep:
-            du *= awake
+        du *= self.dta_u
         u += du
         fired = (v >= V_PEAK).nonzero()[0]
         if last:
@@ -126,6 +130,7 @@ class Local:
             a = net.a[ids]
             self.a = np.concatenate([self.a, a])
             self.dta = np.concatenate([self.dta, net.dt * a])
+            self.sleep(None)
             self.b = np.concatenate([self.b, net.b[ids]])
             self.c = np.concatenate([self.c, net.c[ids]])
             self.d = np.concatenate([self.d, net.d[ids]])
@@ -156,7 +161,9 @@ class LocalSynapses:
 
     def __init__(self, pre_l, post_l, w_l, d_l, size: int, steps: int, decay: float) -> None:
         pre = np.concatenate(pre_l)
-        post, w, d = (np.concatenate(x) for x in (post_l, w_l, d_l))
+        order = np.argsort(pre, kind="stable")  # (rows are built from synapses sorted by their source)
+        pre = pre[order]
+        post, w, d = (np.concatenate(x)[order] for x in (post_l, w_l, d_l))
         self.size, self.steps = size, steps
         self.spare = steps * size
         now = d == 0
@@ -169,9 +176,7 @@ class LocalSynapses:
     @staticmethod
     def _pad(pre: np.ndarray, target: np.ndarray, value: np.ndarray, size: int, spare: int
              ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows per pre-synaptic neuron: targets (spare where padded) and values (0 there)."""
-        order = np.argsort(pre, kind="stable")
-        pre, target, value = pre[order], target[order], value[order]
+        """Rows per pre-synaptic neuron (pre sorted): targets (spare where padded) and values (0 there)."""
         counts = np.bincount(pre, minlength=size)
         width = int(counts.max(initial=0))
         rank = np.arange(pre.size) - np.repeat(np.cumsum(counts) - counts, counts)

@@ -452,7 +452,8 @@ class Network:
         self._emit_steps.difference_update(range(t0, t_end))
         start = self._union(self.active, stim_flat)
         sizes = [e.syn.size for _, e in arrivals]
-        kept = self._kept(arrivals, sizes, t0) if arrivals and self._withdrawn[0].size else None
+        a_pre, a_w = self._per_group(arrivals, sizes, "_pre", "_w") if arrivals else (None, None)
+        kept = self._kept(arrivals, sizes, t0, a_pre) if arrivals and self._withdrawn[0].size else None
         received = np.concatenate([e.post for _, e in arrivals]) if arrivals else np.zeros(0, np.int64)
         if kept is not None:  # (withdrawn deliveries: they neither arrive nor wake anyone)
             received = received[kept]
@@ -483,7 +484,6 @@ class Network:
         wake[loc(start)] = 0
         if arrivals:
             a_step = np.repeat(np.array([t - t0 for t, _ in arrivals], np.int64), sizes)
-            a_w = self._per_group(arrivals, sizes, "_w")
             if kept is not None:
                 a_step, a_w = a_step[kept], a_w[kept]
             a_post = loc(received)
@@ -492,6 +492,7 @@ class Network:
         awake = wake <= 0
         next_wake = int(wake[~awake].min(initial=never))
         wakers = table_syn.wakers(awake) if table_syn is not None else None
+        sim.sleep(awake)
         # (the noise of every step drawn at once: the same values as step by step)
         noise_rows = noise[1].normal(0.0, noise[0], (L, size)) if noise is not None else None
         decay = self.syn_decay
@@ -506,8 +507,9 @@ class Network:
                 awake = wake <= k
                 next_wake = int(wake[~awake].min(initial=never))
                 wakers = table_syn.wakers(awake) if table_syn is not None else None
+                sim.sleep(awake)
             i_syn += rows[k]
-            fired = sim.step(None if noise_rows is None else noise_rows[k], k == last, awake)
+            fired = sim.step(None if noise_rows is None else noise_rows[k], k == last)
             if fired.size:
                 rec_step.append(t0 + k)
                 rec_local.append(fired)
@@ -534,12 +536,10 @@ class Network:
             first = int(np.searchsorted(steps, t_end - group.max_delay))  # (steps are in time order)
             if first == steps.size:
                 continue
-            late_steps, late_flats = steps[first:], flats[first:]
-            cuts = np.flatnonzero(late_steps[1:] != late_steps[:-1]) + 1
-            p = self._pending[group.name] = _Pending(group, int(late_steps[0]), not_before=t_end)
-            p.steps = late_steps[np.r_[0, cuts]].tolist()
-            p.flats = np.split(late_flats, cuts)
-            p.sizes = [group.n] * len(p.steps)
+            p = self._pending[group.name] = _Pending(group, int(steps[first]), not_before=t_end)
+            p.steps.append(steps[first:])  # (one chunk, a step per spike)
+            p.flats.append(flats[first:])
+            p.sizes.append(group.n)
             self._due = min(self._due, p.first + group.min_delay)
         return sim, steps, flats
 
@@ -601,14 +601,15 @@ class Network:
                                np.concatenate([w_batch[old], np.full(flats.size, self._batches)])[order],
                                np.concatenate([w_t[old], np.full(flats.size, until)])[order])
 
-    def _kept(self, arrivals: list[tuple[int, _Delivery]], sizes: list[int], t: int) -> np.ndarray:
+    def _kept(self, arrivals: list[tuple[int, _Delivery]], sizes: list[int], t: int,
+              pre: np.ndarray | None = None) -> np.ndarray:
         """Mask over the concatenated deliveries of `arrivals`: those not withdrawn since their batch entered
-        the queue (cancel_from)."""
+        the queue (cancel_from).  `pre`: their pre-synaptic ids, if known."""
         w_flat, w_batch, w_t = self._withdrawn
         recent = w_t >= t  # (the others: every delivery they covered has arrived)
         if not recent.all():
             w_flat, w_batch, w_t = self._withdrawn = (w_flat[recent], w_batch[recent], w_t[recent])
-        pre = self._per_group(arrivals, sizes, "_pre")
+        pre = self._per_group(arrivals, sizes, "_pre")[0] if pre is None else pre.copy()
         pre += np.concatenate([e.lanes for _, e in arrivals]) * self.n
         batch = np.repeat(np.array([e.batch for _, e in arrivals], np.int64), sizes)
         pos = np.minimum(np.searchsorted(w_flat, pre), max(w_flat.size - 1, 0))
@@ -617,19 +618,22 @@ class Network:
         return ~((w_flat[pos] == pre) & (batch <= w_batch[pos]))
 
     @staticmethod
-    def _per_group(arrivals: list[tuple[int, _Delivery]], sizes: list[int], field: str) -> np.ndarray:
-        """A synapse field (`_w`, `_pre`...) of every delivery of `arrivals`, concatenated: one gather per
+    def _per_group(arrivals: list[tuple[int, _Delivery]], sizes: list[int], *fields: str) -> list[np.ndarray]:
+        """Synapse fields (`_w`, `_pre`...) of every delivery of `arrivals`, concatenated: one gather per
         synapse group rather than one per entry."""
         groups = {id(e.group): e.group for _, e in arrivals}
         syn = np.concatenate([e.syn for _, e in arrivals])
         if len(groups) == 1:
-            return getattr(next(iter(groups.values())), field)[syn].astype(np.float64 if field == "_w" else np.int64)
+            group = next(iter(groups.values()))
+            return [getattr(group, f)[syn].astype(np.float64 if f == "_w" else np.int64) for f in fields]
         gid = np.repeat(np.array([id(e.group) for _, e in arrivals], np.int64), sizes)
-        out = np.empty(syn.size, np.float64 if field == "_w" else np.int64)
+        outs = [np.empty(syn.size, np.float64 if f == "_w" else np.int64) for f in fields]
         for key, group in groups.items():
             sel = gid == key
-            out[sel] = getattr(group, field)[syn[sel]]
-        return out
+            s = syn[sel]
+            for f, out in zip(fields, outs, strict=True):
+                out[sel] = getattr(group, f)[s]
+        return outs
 
     def _take(self, t: int) -> list[_Delivery]:
         """The deliveries due at step t, without those withdrawn since their batch entered the queue."""
@@ -964,18 +968,13 @@ class Network:
             del self._pending[name]
             if group is not self.groups.get(name) or group.n < max(p.sizes):
                 continue  # (the group was replaced or reloaded since: its synapses are not those that were)
-            if len(p.flats) == 1:
-                flat = p.flats[0]
-                steps = None
-            else:
-                flat = np.concatenate(p.flats)
-                steps = np.repeat(p.steps, [f.size for f in p.flats])
+            flat, steps = p.spikes()
             sizes = None
             if any(size != group.n for size in p.sizes):
                 sizes = np.repeat(p.sizes, [f.size for f in p.flats])
             if p.dropped:
                 if steps is None:
-                    steps = np.full(flat.size, p.steps[0], np.int64)
+                    steps = np.full(flat.size, p.first, np.int64)
                 kept = np.ones(flat.size, bool)
                 for dropped, before in p.dropped:
                     kept &= ~(_member(flat, dropped) & (steps < before))
@@ -998,7 +997,7 @@ class Network:
                 post_flat = ln * n + group._post[syn]
             # Arrival steps lie in [lo, lo + span] (bounds from the group's delays, no pass over the data).
             lo = p.first + group.min_delay
-            span = p.steps[-1] + group.max_delay - lo
+            span = p.last + group.max_delay - lo
             self._batches += 1
             sent = self._batches
             if span == 0:
@@ -1129,19 +1128,36 @@ def _add_clipped(w: np.ndarray, syn: np.ndarray, dw: np.ndarray, stdp: STDP, uni
 
 
 class _Pending:
-    """Spikes of one group waiting to be sorted into the queue: per spike step, the flat ids that fired and
-    the group's size then."""
+    """Spikes of one group waiting to be sorted into the queue, in chunks: the step (or, for a window's
+    spikes put in at once, a step per spike), the flat ids that fired and the group's size then."""
 
     __slots__ = ("group", "first", "steps", "flats", "sizes", "not_before", "dropped")
 
     def __init__(self, group: Synapses, first: int, not_before: int | None = None) -> None:
         self.group = group
         self.first = first
-        self.steps: list[int] = []
+        self.steps: list[int | np.ndarray] = []
         self.flats: list[np.ndarray] = []
         self.sizes: list[int] = []
         self.not_before = not_before  # arrivals before this step were delivered otherwise: drop them
         self.dropped: list[tuple[np.ndarray, int]] = []  # (flat ids, step): spikes before it withdrawn
+
+    @property
+    def last(self) -> int:
+        """The step of the last spike."""
+        s = self.steps[-1]
+        return int(s[-1]) if isinstance(s, np.ndarray) else s
+
+    def spikes(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Flat ids of all spikes, and the step of each (None: all at step `first`)."""
+        if len(self.flats) == 1:
+            s = self.steps[0]
+            return self.flats[0], (s if isinstance(s, np.ndarray) else None)
+        flat = np.concatenate(self.flats)
+        if not any(isinstance(s, np.ndarray) for s in self.steps):
+            return flat, np.repeat(self.steps, [f.size for f in self.flats])
+        return flat, np.concatenate([s if isinstance(s, np.ndarray) else np.full(f.size, s, np.int64)
+                                     for s, f in zip(self.steps, self.flats, strict=True)])
 
 
 def _member(x: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
