@@ -22,6 +22,8 @@ chord: each voice's last note moves to the nearest tone of the tonic triad (the 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from modesnn.model.layout import DURATION, PITCH, REST
@@ -72,16 +74,39 @@ def _voice_centre(model: ModeSNN, v: int) -> int:
     return int(round(float(np.average(np.arange(128), weights=counts))))
 
 
+@functools.lru_cache(maxsize=8)
+def _note_spikes_at(dt: float, slot_steps: int, i_note: float) -> tuple[int, ...]:
+    """Steps (within a slot) at which a sequence-memory neuron driven by a presented note fires from rest
+    (the same for every composition with these settings: computed once per process)."""
+    net = Network(dt=dt)
+    net.add_population("probe", 1, SEQUENCE_MEMORY)
+    return tuple(net.run(slot_steps, [0], [i_note], plastic=False, grow=False).step.tolist())
+
+
 def _note_spike_steps(model: ModeSNN) -> list[int]:
     """Steps (within a slot) at which a sequence-memory neuron driven by a presented note fires from rest."""
     c = model.config
-    net = Network(dt=c.dt)
-    net.add_population("probe", 1, SEQUENCE_MEMORY)
-    return net.run(c.slot_steps, [0], [c.i_note], plastic=False, grow=False).step.tolist()
+    return list(_note_spikes_at(c.dt, c.slot_steps, c.i_note))
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique(a) for a 1-D integer array, by sorting (numpy 2's hash-table np.unique costs two to three
+    times more for the thousand-odd ids of a slot)."""
+    a = np.sort(a)
+    first = np.ones(a.size, bool)
+    np.not_equal(a[1:], a[:-1], out=first[1:])
+    return a[first]
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """a, read-only (constants handed to the engine every slot must not be changed by it)."""
+    a.flags.writeable = False
+    return a
 
 
 class _Composer:
-    """One composition: the per-slot loop and its readout."""
+    """One composition: the per-slot loop and its readout.  What does not change from slot to slot (the
+    drive, the key -> pitch weight and source of every pitch, the fallback ranges) is computed once here."""
 
     def __init__(self, model: ModeSNN, key: Key, seed: int, prior: str) -> None:
         self.model, self.key = model, key
@@ -91,8 +116,19 @@ class _Composer:
         self.bias_w = self._bias_weights(prior)
         self.key_ids = self.lay.key_ids(key.tonic, key.mode)
         self.one_beat = model.duration_column(1.0)[0]
-        self.note_spikes = _note_spike_steps(model)
+        self.note_steps = _frozen(np.array(_note_spike_steps(model), np.int64))
         self._drive = self._make_drive()
+        # Key -> pitch synapses by MIDI pitch: weight, and source (the key neuron of the pitch class for a
+        # scale tone, the tonic's for any other pitch).
+        pitches = np.arange(128)
+        degrees = (pitches - key.tonic) % 12
+        self.bias_by_pitch = self.bias_w[degrees]
+        self.source_by_pitch = np.where(MODES[key.mode].mask[degrees], self.key_ids[pitches % 12],
+                                        self.key_ids[key.tonic])
+        # A voice with no learned continuation offers every pitch of its range (two semitones either side).
+        self.range_pitches = [np.arange(max(lo - 2, 0), min(hi + 2, 127) + 1) for lo, hi in self.ranges]
+        self.active_keys = _frozen(self.key_ids[[key.in_scale(pc) for pc in range(12)]])
+        self._learned: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # this slot's, by kind
 
     def _bias_weights(self, prior: str) -> np.ndarray:
         """Key -> pitch weight by scale degree.  Learned: the learned mode profile scaled so its largest is
@@ -116,12 +152,12 @@ class _Composer:
         cycle = max(span - n_seed, 1)
         return n_seed + (k - n_seed) % cycle
 
-    def drive(self) -> tuple[list[int], list[float]]:
-        """External currents of one generation slot: the key group and its mode group (fresh lists: the
-        first slot appends the seed notes)."""
-        return list(self._drive[0]), list(self._drive[1])
+    def drive(self) -> tuple[np.ndarray, np.ndarray]:
+        """External currents of one generation slot: the key group and its mode group (read-only arrays:
+        the first slot concatenates the seed notes)."""
+        return self._drive
 
-    def _make_drive(self) -> tuple[list[int], list[float]]:
+    def _make_drive(self) -> tuple[np.ndarray, np.ndarray]:
         c, key = self.c, self.key
         ids, cur = [], []
         for pc in range(12):
@@ -130,7 +166,7 @@ class _Composer:
         for j in range(12):
             ids.append(int(self.lay.mode_ids(key.mode)[j]))
             cur.append(c.i_mode)
-        return ids, cur
+        return _frozen(np.array(ids, np.int64)), _frozen(np.array(cur, np.float64))
 
     def clear_bias(self) -> None:
         self.set_bias(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
@@ -139,80 +175,140 @@ class _Composer:
         """Replace the key -> pitch synapses (delay 0) in one step."""
         self.model.bias.load_state({"pre": pre, "post": post, "w": w, "delay": np.zeros(pre.size, np.int64)})
 
-    def wire_bias(self, pos: int, context: list[int], previous: list[int] | None = None) -> None:
+    def wire_bias(self, pos: int, context: np.ndarray, previous: list[int] | None = None) -> None:
         """Key -> pitch synapses onto this position's candidates: the pitches the sequence memory proposes
         (targets of learned synapses from the notes just chosen), or, in a voice with no learned
         continuation, every pitch of the voice's range.  Scale tones get excitation from the key neuron of
         their pitch class; other pitches inhibition from the (always active) tonic neuron, and so do pitches
         that would cross a neighbouring voice (above the previous note of the voice above, below that of
-        the voice below: `voice_order_inhibition`)."""
-        lay, seq = self.lay, self.model.sequence
+        the voice below: `voice_order_inhibition`).
+
+        Every voice at once; the synapses are laid out voice by voice, each voice's by ascending pitch."""
+        lay, seq, n_voices = self.lay, self.model.sequence, self.c.voices
         proposed = np.zeros(0, np.int64)
-        if context and seq.n:
-            syn, _ = seq.outgoing(np.array(context, np.int64))
+        if context.size and seq.n:
+            syn, _ = seq.outgoing(context)
             proposed = seq.post[syn]
-            proposed = np.unique(proposed[(lay.kind[proposed] == PITCH) & (lay.pos[proposed] == pos)])
-        pre, post, w = [], [], []
-        scale = MODES[self.key.mode].mask
-        for v, (lo, hi) in enumerate(self.ranges):
-            mine = proposed[lay.voice[proposed] == v]
-            if mine.size:
-                pitches = lay.val[mine]
-                pitches = pitches[pitches != REST]
-            else:
-                pitches = np.arange(max(lo - 2, 0), min(hi + 2, 127) + 1)
-            degrees = (pitches - self.key.tonic) % 12
-            weights = self.bias_w[degrees].copy()
-            if previous is not None and self.c.voice_order_inhibition:
-                # Voices keep their order: a pitch above the previous note of the voice above, or below
-                # that of the voice below, is inhibited.
-                above = previous[v - 1] if v > 0 else REST
-                below = previous[v + 1] if v + 1 < len(previous) else REST
-                crossing = ((above != REST) & (pitches > above)) | ((below != REST) & (pitches < below))
-                weights[crossing] = -self.c.voice_order_inhibition
-            keep = weights != 0
-            pitches, degrees, weights = pitches[keep], degrees[keep], weights[keep]
-            sources = np.where(scale[degrees], self.key_ids[pitches % 12], self.key_ids[self.key.tonic])
-            pre.append(sources)
-            post.append(lay.sms_id(v, PITCH, pos, pitches))
-            w.append(weights)
-        self.set_bias(np.concatenate(pre), np.concatenate(post), np.concatenate(w))
+            proposed = _sorted_unique(proposed[(lay.kind[proposed] == PITCH) & (lay.pos[proposed] == pos)])
+        voices = lay.voice[proposed]
+        order = np.argsort(voices, kind="stable")  # (each voice's ids stay ascending; cheap: already sorted)
+        ids, voices = proposed[order], voices[order]
+        if not np.bincount(voices, minlength=n_voices).all():  # a voice proposes nothing: its whole range
+            parts = []
+            for v in range(n_voices):
+                mine = ids[voices == v]
+                if not mine.size:
+                    mine = lay.sms_id(v, PITCH, pos, self.range_pitches[v])
+                parts.append(mine)
+            ids = np.concatenate(parts)
+            voices = lay.voice[ids]
+        pitches = lay.val[ids]
+        sounding = pitches != REST
+        ids, voices, pitches = ids[sounding], voices[sounding], pitches[sounding]
+        weights = self.bias_by_pitch[pitches]
+        if previous is not None and self.c.voice_order_inhibition:
+            # Voices keep their order: a pitch above the previous note of the voice above, or below that of
+            # the voice below, is inhibited.
+            above = np.array([REST, *previous[:n_voices - 1]], np.int64)[voices]
+            below = np.array([previous[v + 1] if v + 1 < len(previous) else REST for v in range(n_voices)],
+                             np.int64)[voices]
+            crossing = ((above != REST) & (pitches > above)) | ((below != REST) & (pitches < below))
+            weights[crossing] = -self.c.voice_order_inhibition
+        keep = weights != 0
+        self.set_bias(self.source_by_pitch[pitches[keep]], ids[keep], weights[keep])
 
-    def touched(self, spikes) -> np.ndarray:
-        """Sequence-memory neurons this slot touched (still active, or fired)."""
-        lay, net = self.lay, self.net
-        ids = np.union1d(net.active % net.n, spikes.neuron)
-        return ids[np.isin(lay.kind[ids], (PITCH, DURATION))]
-
-    def choose(self, fired: np.ndarray, kind: int, v: int, pos: int, previous: list[int]) -> tuple[int, bool]:
-        """Winner-takes-all over the voice's neurons of this position (`fired`: the slot's spikes of this
-        position's sequence-memory neurons, one id per spike): (column, fired)."""
-        lay, net = self.lay, self.net
-        ids = fired[(lay.kind[fired] == kind) & (lay.voice[fired] == v)]
+    def touched(self, spikes, winners: np.ndarray) -> np.ndarray:
+        """Sequence-memory neurons this slot touched (still active, or fired), sorted, except its winners."""
+        net, kind = self.net, self.lay.kind
+        ids = np.concatenate([net.active % net.n, spikes.neuron])
+        k = kind[ids]
+        ids = _sorted_unique(ids[(k == PITCH) | (k == DURATION)])
         if ids.size:
-            uniq, counts = np.unique(ids, return_counts=True)
-            top = uniq[counts == counts.max()]
-            if top.size > 1:
-                vm = net.potential(top)
-                top = top[vm == vm.max()]
-            winner = int(top[0] if top.size == 1 else self.rng.choice(top))
-            return int(lay.val[winner]), True
-        return self.fallback(kind, v, pos, previous), False
+            at = np.minimum(np.searchsorted(ids, winners), ids.size - 1)
+            keep = np.ones(ids.size, bool)
+            keep[at[ids[at] == winners]] = False
+            ids = ids[keep]
+        return ids
 
-    def fallback(self, kind: int, v: int, pos: int, previous: list[int]) -> int:
+    def choose(self, here: np.ndarray, pos: int, recent: np.ndarray) -> list[tuple[int, int, bool]]:
+        """Winner-takes-all over each voice's pitch neurons and duration neurons of this position (`here`:
+        the slot's spikes of this position's neurons, one id per spike; `recent`: the neurons chosen at the
+        previous positions, for fallbacks).  One (column, neuron id, fired) per voice and kind, in the
+        order voice 0 pitch, voice 0 duration, voice 1 pitch, ...  All voices and kinds share one count of
+        the spikes and one read of the tied candidates' potentials.
+
+        The most spikes win; ties go to the higher membrane potential, then to the seeded generator (drawn
+        in that order of voices and kinds, fallbacks included, so the generator sees the same calls as a
+        readout done one voice and kind at a time)."""
+        lay, n_groups = self.lay, 2 * self.c.voices
+        self._learned = {}
+        uniq, counts = np.unique(here, return_counts=True)
+        kind = lay.kind[uniq]
+        sms = (kind == PITCH) | (kind == DURATION)
+        uniq, counts, kind = uniq[sms], counts[sms], kind[sms]
+        group = lay.voice[uniq] * 2 + (kind == DURATION)  # (pitch: 2 v, duration: 2 v + 1)
+        best = np.zeros(n_groups, counts.dtype)
+        np.maximum.at(best, group, counts)
+        top = counts == best[group]
+        cand, cgroup = uniq[top], group[top]
+        tied = np.bincount(cgroup, minlength=n_groups)[cgroup] > 1
+        if tied.any():
+            vm = self.net.potential(cand[tied])
+            vbest = np.full(n_groups, -np.inf)
+            np.maximum.at(vbest, cgroup[tied], vm)
+            keep = np.ones(cand.size, bool)
+            keep[tied] = vm == vbest[cgroup[tied]]
+            cand, cgroup = cand[keep], cgroup[keep]
+        order = np.argsort(cgroup, kind="stable")  # (ascending ids within a group)
+        cand, cgroup = cand[order], cgroup[order]
+        bounds = np.searchsorted(cgroup, np.arange(n_groups + 1)).tolist()
+        ids, cols = cand.tolist(), lay.val[cand].tolist()
+        out = []
+        for g in range(n_groups):
+            v, kind_g = g // 2, (PITCH, DURATION)[g % 2]
+            lo, hi = bounds[g], bounds[g + 1]
+            if hi - lo == 1:
+                out.append((cols[lo], ids[lo], True))
+            elif hi > lo:
+                winner = int(self.rng.choice(cand[lo:hi]))
+                out.append((int(lay.val[winner]), winner, True))
+            else:
+                col = self.fallback(kind_g, v, pos, recent)
+                out.append((col, int(lay.sms_id(v, kind_g, pos, col)), False))
+        return out
+
+    def _learned_input(self, kind: int, pos: int, recent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(voice, column, weight) of every learned synapse from the recent neurons of this kind (and, for
+        the key -> pitch synapses, from the key group) onto this position's neurons of this kind, sequence
+        synapses first, each group in lookup order.  Looked up once per slot and kind, for all voices."""
+        if kind in self._learned:
+            return self._learned[kind]
+        lay = self.lay
+        previous = recent[lay.kind[recent] == kind]
+        parts = []
+        for group in (self.model.sequence, self.model.bias):
+            if group.n == 0 or not previous.size:
+                continue
+            query = previous if group is self.model.sequence else np.concatenate([previous, self.key_ids])
+            syn, _ = group.outgoing(query)
+            post = group.post[syn]
+            sel = (lay.kind[post] == kind) & (lay.pos[post] == pos)
+            parts.append((lay.voice[post[sel]], lay.val[post[sel]], group.w[syn[sel]]))
+        if parts:
+            found = tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+        else:
+            found = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        self._learned[kind] = found
+        return found
+
+    def fallback(self, kind: int, v: int, pos: int, recent: np.ndarray) -> int:
         """Strongest learned candidate: the largest summed weight from the chosen neurons of the previous
         positions (plus the key -> pitch weight for pitches); else the voice's most common value in key."""
-        lay = self.lay
+        voices, cols, weights = self._learned_input(kind, pos, recent)
+        mine = voices == v
         total: dict[int, float] = {}
-        for group in (self.model.sequence, self.model.bias):
-            if group.n == 0 or not previous:
-                continue
-            syn, _ = group.outgoing(np.array(previous + ([] if group is self.model.sequence else
-                                                         self.key_ids.tolist()), np.int64))
-            post = group.post[syn]
-            sel = (lay.kind[post] == kind) & (lay.voice[post] == v) & (lay.pos[post] == pos)
-            for col, w in zip(lay.val[post[sel]].tolist(), group.w[syn[sel]].tolist(), strict=True):
-                total[col] = total.get(col, 0.0) + w
+        for col, w in zip(cols[mine].tolist(), weights[mine].tolist(), strict=True):
+            total[col] = total.get(col, 0.0) + w
         if total:
             best = max(total.values())
             tied = sorted(c for c, w in total.items() if w == best)
@@ -255,52 +351,42 @@ def compose(
     n_seed = 1
     chosen_p = [[seeds[v]] for v in range(c.voices)]
     chosen_d = [[comp.one_beat] for _ in range(c.voices)]
-    history: list[list[int]] = []  # per slot: the neuron ids chosen (pitch and duration, every voice)
+    history: list[np.ndarray] = []  # per slot: the neuron ids chosen (pitch and duration, every voice)
     slot = c.slot_steps
     net.reset_state()
     try:
         for k in range(length):
             pos = comp.grid_pos(k, n_seed)
             ids, cur = comp.drive()
-            recent = [i for h in history[-c.max_delay_slots:] for i in h]
+            recent = np.concatenate(history[-c.max_delay_slots:]) if history else np.zeros(0, np.int64)
             if k < n_seed:
-                seed_ids = [int(lay.sms_id(v, kind, pos, col)) for v in range(c.voices)
-                            for kind, col in ((PITCH, seeds[v]), (DURATION, comp.one_beat))]
-                ids += seed_ids
-                cur += [c.i_note] * len(seed_ids)
+                seed_ids = np.array([lay.sms_id(v, kind, pos, col) for v in range(c.voices)
+                                     for kind, col in ((PITCH, seeds[v]), (DURATION, comp.one_beat))], np.int64)
+                ids = np.concatenate([ids, seed_ids])
+                cur = np.concatenate([cur, np.full(seed_ids.size, float(c.i_note))])
             else:
                 comp.wire_bias(pos, recent, [chosen_p[v][-1] for v in range(c.voices)])
                 # The key group is already active: its state reaches the new candidates at the slot's start
                 # (one spike of each active key neuron), not only at its next spike.
-                active_keys = [int(i) for pc, i in enumerate(comp.key_ids) if key.in_scale(pc)]
-                net.emit(active_keys, [net.t] * len(active_keys))
+                net.emit(comp.active_keys, np.full(comp.active_keys.size, net.t, np.int64))
             t0 = net.t
             noise = (c.noise_sigma, comp.rng) if c.noise_sigma > 0 and k >= n_seed else None
             spikes = net.run(slot, ids, cur, plastic=False, grow=False, noise=noise)
             if k < n_seed:
                 history.append(seed_ids)
                 continue
-            winners, fallbacks = [], []
-            here = spikes.neuron[lay.pos[spikes.neuron] == pos]
-            here = here[(lay.kind[here] == PITCH) | (lay.kind[here] == DURATION)]
-            recent_p = [i for i in recent if lay.kind[i] == PITCH]
-            recent_d = [i for i in recent if lay.kind[i] == DURATION]
+            picks = comp.choose(spikes.neuron[lay.pos[spikes.neuron] == pos], pos, recent)
             for v in range(c.voices):
-                pcol, p_fired = comp.choose(here, PITCH, v, pos, recent_p)
-                dcol, d_fired = comp.choose(here, DURATION, v, pos, recent_d)
-                chosen_p[v].append(pcol)
-                chosen_d[v].append(dcol)
-                for kind, col, fired in ((PITCH, pcol, p_fired), (DURATION, dcol, d_fired)):
-                    nid = int(lay.sms_id(v, kind, pos, col))
-                    winners.append(nid)
-                    if not fired:
-                        fallbacks.append(nid)
+                chosen_p[v].append(picks[2 * v][0])
+                chosen_d[v].append(picks[2 * v + 1][0])
+            winners = np.array([nid for _, nid, _ in picks], np.int64)
             # The slot is over: every sequence-memory neuron it touched except this slot's winners is
             # silenced, its spikes withdrawn (lateral inhibition; the previous slot's winners included, so a
             # winner's spikes reach the next position only: see docs/model-notes.md).
-            net.silence(np.setdiff1d(comp.touched(spikes), winners))
-            for nid in fallbacks:  # a fallback winner sends what a presented note would have sent
-                net.emit([nid] * len(comp.note_spikes), [t0 + st for st in comp.note_spikes])
+            net.silence(comp.touched(spikes, winners))
+            for _, nid, fired in picks:  # a fallback winner sends what a presented note would have sent
+                if not fired:
+                    net.emit(np.full(comp.note_steps.size, nid, np.int64), t0 + comp.note_steps)
             history.append(winners)
     finally:
         net.reset_state()
