@@ -97,8 +97,8 @@ class Local:
         if last:
             self.dv = v - v_old
         if fired.size:
-            v[fired] = self.c[fired]
-            u[fired] += self.d[fired]
+            v[fired] = self.c.take(fired)
+            u[fired] += self.d.take(fired)
         return fired
 
     def locate(self, flat: np.ndarray) -> np.ndarray:
@@ -188,16 +188,17 @@ class LocalSynapses:
 
     def deliver(self, fired: np.ndarray, k: int, table: np.ndarray) -> None:
         """Deliveries of the spikes of step k (not the window's last) into the input table."""
-        idx = self.off[fired].ravel()
+        # (take along axis 0: the same rows as off[fired], a third of the cost)
+        idx = self.off.take(fired, axis=0).ravel()
         idx += k * self.size
         np.minimum(idx, self.spare, out=idx)
-        np.add.at(table, idx, self.val[fired].ravel())
+        np.add.at(table, idx, self.val.take(fired, axis=0).ravel())
 
     def deliver_now(self, fired: np.ndarray, i_syn_pad: np.ndarray) -> None:
         """Deliveries of the spikes of the window's last step: the delay-0 ones onto the synaptic current
         (the others arrive after the window, through the queue)."""
         if self.post0.shape[1]:
-            np.add.at(i_syn_pad, self.post0[fired].ravel(), self.w0[fired].ravel())
+            np.add.at(i_syn_pad, self.post0.take(fired, axis=0).ravel(), self.w0.take(fired, axis=0).ravel())
 
     def wakers(self, awake: np.ndarray) -> np.ndarray | None:
         """Which local neurons have a synapse onto a sleeping one (None if nobody sleeps)."""

@@ -518,7 +518,7 @@ class Network:
                         table_syn.deliver(fired, k, table)
                     else:
                         table_syn.deliver_now(fired, i_syn_pad)
-                    if wakers is not None and wakers[fired].any():
+                    if wakers is not None and wakers.take(fired).any():
                         woken = table_syn.wakes(fired, k, awake)
                         if woken is not None:
                             np.minimum.at(wake, *woken)
