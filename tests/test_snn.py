@@ -204,7 +204,8 @@ def test_spike_arrives_exactly_delay_steps_later(delay):
             assert syn_net.v[1] == twin.v[1], step
         else:
             assert syn_net.v[1] > twin.v[1], step
-    assert not syn_net.queue or not any(syn_net.queue.values())  # nothing left in flight
+    # nothing left in flight
+    assert not any(syn_net.queue.values()) and not syn_net._spans and not syn_net._pending
 
 
 def test_synaptic_current_decays_with_tau_syn_or_stays_on():

@@ -26,6 +26,7 @@ Delays and STDP are checked against Brian2 in tests/test_snn_oracle.py (identica
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import math
 from collections import defaultdict
@@ -202,7 +203,8 @@ class Network:
         self._traces_used = False
         self.active = np.zeros(0, np.int64)  # flat ids (lane * n + neuron) carried into the next window
         # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
-        self.queue: dict[int, list[_Delivery]] = defaultdict(list)
+        self.queue: dict[int, list[_Delivery]] = defaultdict(list)  # single steps (emitted spikes...)
+        self._spans: list[_Span] = []  # and flushed batches, each sorted by arrival step
         self._emit_steps: set[int] = set()
         self._batches = 0  # batches put into the queue so far
         # Withdrawn senders, sorted by flat id: (flat ids, last batch affected, last step a delivery of
@@ -233,6 +235,8 @@ class Network:
         self.hist_flat = reflat(self.hist_flat)
         for t, entries in self.queue.items():
             self.queue[t] = [e._replace(post=reflat(e.post)) for e in entries]
+        for span in self._spans:
+            span.delivery = span.delivery._replace(post=reflat(span.delivery.post))
         for p in self._pending.values():
             p.flats = [reflat(f) for f in p.flats]
             p.dropped = [(reflat(f), before) for f, before in p.dropped]
@@ -246,6 +250,7 @@ class Network:
         self.t = 0
         self.active = np.zeros(0, np.int64)
         self.queue.clear()
+        self._spans = []
         self._emit_steps.clear()
         self._withdrawn = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._pending.clear()
@@ -448,13 +453,23 @@ class Network:
         t0, n, L = self.t, self.n, n_steps
         t_end = t0 + n_steps
         self._flush()
-        arrivals = [(t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
+        # Deliveries due in the window, in sending order (batch: so that what reaches one neuron at one step
+        # adds up in the order it would step by step), each with its arrival step (or steps).
+        chunks: list[tuple[int, int | np.ndarray, _Delivery]] = [
+            (e.batch, t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
+        for span in self._spans:
+            got = span.take_until(t0, t_end)
+            if got is not None:
+                chunks.append((span.batch, *got))
+        self._prune_spans()
+        chunks.sort(key=lambda c: c[0])  # (stable)
+        arrivals = [e for _, _, e in chunks]
         self._emit_steps.difference_update(range(t0, t_end))
         start = self._union(self.active, stim_flat)
-        sizes = [e.syn.size for _, e in arrivals]
+        sizes = [e.syn.size for e in arrivals]
         a_pre, a_w = self._per_group(arrivals, sizes, "_pre", "_w") if arrivals else (None, None)
         kept = self._kept(arrivals, sizes, t0, a_pre) if arrivals and self._withdrawn[0].size else None
-        received = np.concatenate([e.post for _, e in arrivals]) if arrivals else np.zeros(0, np.int64)
+        received = np.concatenate([e.post for e in arrivals]) if arrivals else np.zeros(0, np.int64)
         if kept is not None:  # (withdrawn deliveries: they neither arrive nor wake anyone)
             received = received[kept]
         local, short = self._reach(self._union(start, received), n_steps)
@@ -483,7 +498,8 @@ class Network:
         wake = np.full(size, never)
         wake[loc(start)] = 0
         if arrivals:
-            a_step = np.repeat(np.array([t - t0 for t, _ in arrivals], np.int64), sizes)
+            a_step = np.concatenate([np.full(e.syn.size, at) if isinstance(at, int) else at
+                                     for (_, at, e) in chunks]) - t0
             if kept is not None:
                 a_step, a_w = a_step[kept], a_w[kept]
             a_post = loc(received)
@@ -591,8 +607,8 @@ class Network:
         flats = lane * self.n + drop
         for p in self._pending.values():
             p.dropped.append((flats, self.t))
-        if self.queue:  # (each neuron keeps its latest withdrawal: it covers the earlier ones)
-            until = max(self.queue)
+        if self.queue or self._spans:  # (each neuron keeps its latest withdrawal: it covers the earlier ones)
+            until = max(max(self.queue, default=self.t), max((span.last for span in self._spans), default=self.t))
             w_flat, w_batch, w_t = self._withdrawn
             old = ~_member(w_flat, flats)
             w_flat = np.concatenate([w_flat[old], flats])
@@ -601,8 +617,8 @@ class Network:
                                np.concatenate([w_batch[old], np.full(flats.size, self._batches)])[order],
                                np.concatenate([w_t[old], np.full(flats.size, until)])[order])
 
-    def _kept(self, arrivals: list[tuple[int, _Delivery]], sizes: list[int], t: int,
-              pre: np.ndarray | None = None) -> np.ndarray:
+    def _kept(self, arrivals: list[_Delivery], sizes: list[int], t: int, pre: np.ndarray | None = None
+              ) -> np.ndarray:
         """Mask over the concatenated deliveries of `arrivals`: those not withdrawn since their batch entered
         the queue (cancel_from).  `pre`: their pre-synaptic ids, if known."""
         w_flat, w_batch, w_t = self._withdrawn
@@ -610,23 +626,23 @@ class Network:
         if not recent.all():
             w_flat, w_batch, w_t = self._withdrawn = (w_flat[recent], w_batch[recent], w_t[recent])
         pre = self._per_group(arrivals, sizes, "_pre")[0] if pre is None else pre.copy()
-        pre += np.concatenate([e.lanes for _, e in arrivals]) * self.n
-        batch = np.repeat(np.array([e.batch for _, e in arrivals], np.int64), sizes)
+        pre += np.concatenate([e.lanes for e in arrivals]) * self.n
+        batch = np.repeat(np.array([e.batch for e in arrivals], np.int64), sizes)
         pos = np.minimum(np.searchsorted(w_flat, pre), max(w_flat.size - 1, 0))
         if not w_flat.size:
             return np.ones(pre.size, bool)
         return ~((w_flat[pos] == pre) & (batch <= w_batch[pos]))
 
     @staticmethod
-    def _per_group(arrivals: list[tuple[int, _Delivery]], sizes: list[int], *fields: str) -> list[np.ndarray]:
+    def _per_group(arrivals: list[_Delivery], sizes: list[int], *fields: str) -> list[np.ndarray]:
         """Synapse fields (`_w`, `_pre`...) of every delivery of `arrivals`, concatenated: one gather per
         synapse group rather than one per entry."""
-        groups = {id(e.group): e.group for _, e in arrivals}
-        syn = np.concatenate([e.syn for _, e in arrivals])
+        groups = {id(e.group): e.group for e in arrivals}
+        syn = np.concatenate([e.syn for e in arrivals])
         if len(groups) == 1:
             group = next(iter(groups.values()))
             return [getattr(group, f)[syn].astype(np.float64 if f == "_w" else np.int64) for f in fields]
-        gid = np.repeat(np.array([id(e.group) for _, e in arrivals], np.int64), sizes)
+        gid = np.repeat(np.array([id(e.group) for e in arrivals], np.int64), sizes)
         outs = [np.empty(syn.size, np.float64 if f == "_w" else np.int64) for f in fields]
         for key, group in groups.items():
             sel = gid == key
@@ -637,10 +653,15 @@ class Network:
 
     def _take(self, t: int) -> list[_Delivery]:
         """The deliveries due at step t, without those withdrawn since their batch entered the queue."""
-        entries = self.queue.pop(t, None)
+        entries = self.queue.pop(t, None) or []
+        if self._spans:
+            due = [e for e in (span.take(t) for span in self._spans) if e is not None]
+            if due:
+                self._prune_spans()
+                entries = sorted(entries + due, key=lambda e: e.batch) if entries else due  # (sending order)
         if not entries or not self._withdrawn[0].size:
-            return entries or []
-        kept = self._kept([(t, e) for e in entries], [e.syn.size for e in entries], t)
+            return entries
+        kept = self._kept(entries, [e.syn.size for e in entries], t)
         out, at = [], 0
         for e in entries:
             keep = kept[at:at + e.syn.size]
@@ -1024,12 +1045,15 @@ class Network:
             key = key[order]
             syn, post_flat = syn[order], post_flat[order]
             ln = ln if self.lanes == 1 else ln[order]  # (one lane: all zeros, a shared view)
-            cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
-            starts = [0, *cuts]
-            ends = [*cuts, key.size]
-            for step, a, b in zip(key[starts].tolist(), starts, ends, strict=True):
-                queue[lo + step].append(_Delivery(group, syn[a:b], ln[a:b], post_flat[a:b], sent))
+            starts = [0, *(np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()]
+            self._spans.append(_Span(_Delivery(group, syn, ln, post_flat, sent), key.astype(np.int64) + lo,
+                                     [lo + s for s in key[starts].tolist()], [*starts, key.size]))
         self._due = due
+
+    def _prune_spans(self) -> None:
+        """Forget the spans whose deliveries have all been taken."""
+        if any(span.done for span in self._spans):
+            self._spans = [span for span in self._spans if not span.done]
 
     def _zeros(self, size: int) -> np.ndarray:
         """A read-only view of `size` int64 zeros (the lane of every delivery when there is one lane)."""
@@ -1125,6 +1149,52 @@ def _add_clipped(w: np.ndarray, syn: np.ndarray, dw: np.ndarray, stdp: STDP, uni
     np.maximum(new, stdp.w_min, out=new)
     np.minimum(new, stdp.w_max, out=new)
     w[syn] = new
+
+
+class _Span:
+    """The deliveries of one flushed batch of one group, sorted by arrival step (`at`, one per synapse;
+    `steps`: the distinct steps, `cuts`: where each starts, and the end), taken a step at a time (`take`)
+    or a window at a time (`take_until`); `k`: the first step not yet taken."""
+
+    __slots__ = ("delivery", "at", "steps", "cuts", "k")
+
+    def __init__(self, delivery: _Delivery, at: np.ndarray, steps: list[int], cuts: list[int]) -> None:
+        self.delivery, self.at, self.steps, self.cuts, self.k = delivery, at, steps, cuts, 0
+
+    @property
+    def batch(self) -> int:
+        return self.delivery.batch
+
+    @property
+    def done(self) -> bool:
+        return self.k >= len(self.steps)
+
+    @property
+    def last(self) -> int:
+        return self.steps[-1]
+
+    def _slice(self, k0: int, k1: int) -> _Delivery:
+        a, b = self.cuts[k0], self.cuts[k1]
+        d = self.delivery
+        return _Delivery(d.group, d.syn[a:b], d.lanes[a:b], d.post[a:b], d.batch)
+
+    def take(self, t: int) -> _Delivery | None:
+        """The deliveries due at step t (those due before it, never taken, are dropped)."""
+        k = bisect.bisect_left(self.steps, t, self.k)
+        if k < len(self.steps) and self.steps[k] == t:
+            self.k = k + 1
+            return self._slice(k, k + 1)
+        self.k = k
+        return None
+
+    def take_until(self, t0: int, t_end: int) -> tuple[np.ndarray, _Delivery] | None:
+        """The deliveries due in [t0, t_end), with the arrival step of each."""
+        k0 = bisect.bisect_left(self.steps, t0, self.k)
+        k1 = bisect.bisect_left(self.steps, t_end, k0)
+        self.k = k1
+        if k1 == k0:
+            return None
+        return self.at[self.cuts[k0]:self.cuts[k1]], self._slice(k0, k1)
 
 
 class _Pending:
