@@ -88,17 +88,24 @@ class LaneState:
         pos, found = self._find(flat)
         if not found.all():
             self._insert(np.unique(flat[~found]))
-            pos, found = self._find(flat)
+            pos = np.searchsorted(self.ids, flat)
         for f, val in values.items():
             getattr(self, f)[pos] = val
 
     def _insert(self, new: np.ndarray) -> None:
-        """Add untouched flat ids (sorted, unique, absent) at their initial state."""
-        at = np.searchsorted(self.ids, new)
+        """Add untouched flat ids (sorted, unique, absent) at their initial state.  (Every field is laid out
+        anew with one mask of the old places, cheaper than np.insert field by field.)"""
+        to = np.searchsorted(self.ids, new) + np.arange(new.size)  # their places in the merged arrays
+        old = np.ones(self.ids.size + new.size, bool)
+        old[to] = False
         init = self.initial(new)
-        self.ids = np.insert(self.ids, at, new)
-        for f in FIELDS:
-            setattr(self, f, np.insert(getattr(self, f), at, init[f]))
+        init["ids"] = new
+        for f in ("ids", *FIELDS):
+            have = getattr(self, f)
+            merged = np.empty(old.size, have.dtype)
+            merged[to] = init[f]
+            merged[old] = have
+            setattr(self, f, merged)
 
     def relabel(self, old_n: int, new_n: int, b: np.ndarray) -> None:
         """Populations were appended (n grew from old_n to new_n): flat ids change, their order does not."""
