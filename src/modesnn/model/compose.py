@@ -353,6 +353,7 @@ def compose(
     chosen_d = [[comp.one_beat] for _ in range(c.voices)]
     history: list[np.ndarray] = []  # per slot: the neuron ids chosen (pitch and duration, every voice)
     slot = c.slot_steps
+    fallback_ids = fallback_steps = np.zeros(0, np.int64)  # the spikes fallback winners send (see below)
     net.reset_state()
     try:
         for k in range(length):
@@ -367,8 +368,10 @@ def compose(
             else:
                 comp.wire_bias(pos, recent, [chosen_p[v][-1] for v in range(c.voices)])
                 # The key group is already active: its state reaches the new candidates at the slot's start
-                # (one spike of each active key neuron), not only at its next spike.
-                net.emit(comp.active_keys, np.full(comp.active_keys.size, net.t, np.int64))
+                # (one spike of each active key neuron), not only at its next spike.  Sent in one batch after
+                # the previous slot's fallback spikes (the same deliveries, in the same order, as two sends).
+                net.emit(np.concatenate([fallback_ids, comp.active_keys]),
+                         np.concatenate([fallback_steps, np.full(comp.active_keys.size, net.t, np.int64)]))
             t0 = net.t
             noise = (c.noise_sigma, comp.rng) if c.noise_sigma > 0 and k >= n_seed else None
             spikes = net.run(slot, ids, cur, plastic=False, grow=False, noise=noise)
@@ -384,9 +387,11 @@ def compose(
             # silenced, its spikes withdrawn (lateral inhibition; the previous slot's winners included, so a
             # winner's spikes reach the next position only: see docs/model-notes.md).
             net.silence(comp.touched(spikes, winners))
-            for _, nid, fired in picks:  # a fallback winner sends what a presented note would have sent
-                if not fired:
-                    net.emit(np.full(comp.note_steps.size, nid, np.int64), t0 + comp.note_steps)
+            # A fallback winner sends what a presented note would have sent (with the next slot's key spikes:
+            # nothing happens in between that could tell the difference).
+            fallen = [nid for _, nid, fired in picks if not fired]
+            fallback_ids = np.repeat(np.array(fallen, np.int64), comp.note_steps.size)
+            fallback_steps = np.tile(t0 + comp.note_steps, len(fallen))
             history.append(winners)
     finally:
         net.reset_state()
