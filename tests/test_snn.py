@@ -510,6 +510,50 @@ def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lan
         np.testing.assert_array_equal(b[3], a[3])
 
 
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_prefetched_windows_and_step_by_step_agree(lanes, monkeypatch):
+    """A window shorter than every delay takes its deliveries from the queue at once
+    (Network.prefetch_windows); step by step gives exactly the same spikes, weights, traces and state, with
+    STDP hitting both bounds, a fixed group, spikes emitted between windows, withdrawn spikes, new neurons
+    reached mid-window, and windows of every length up to the shortest delay."""
+    results = []
+    for ahead in (False, True):
+        monkeypatch.setattr(Network, "prefetch_windows", ahead)
+        rng = np.random.default_rng(5)
+        n = 120
+        net = Network(DT, lanes=lanes)
+        net.add_population("p", n, (rng.uniform(0.02, 0.1, n), 0.2, -65.0, rng.uniform(2, 8, n)))
+        g = net.add_synapses("g", STDP(TAU, 1.5, 1.8, 0.0, 14.0))
+        k = 8 * n
+        net.connect(g, rng.integers(0, n, k), rng.integers(0, n, k), rng.uniform(0, 14, k), rng.integers(10, 60, k))
+        inh = net.add_synapses("inh")
+        net.connect(inh, rng.integers(0, n, 2 * n), rng.integers(0, n, 2 * n), -6.0 * rng.random(2 * n),
+                    rng.integers(10, 30, 2 * n))
+        spikes, states = [], []
+        for w in range(40):
+            ids = rng.choice(n // 2, 15, replace=False)  # (the other half only hears the network)
+            lane = np.repeat(np.arange(lanes), ids.size)
+            if w % 7 == 3:
+                net.emit(rng.choice(n, 5, replace=False), net.t + rng.integers(-5, 30, 5), lane=lanes - 1)
+            if w % 5 == 4:
+                net.silence(rng.choice(n, 8, replace=False), lane=0)
+            rec = net.run(int(rng.integers(1, 11)), np.tile(ids, lanes), rng.uniform(0, 40, ids.size * lanes), lane)
+            spikes.append(fired(rec))
+            states.append((net.v.copy(), net.u.copy(), net.i_syn.copy(), net.y.copy(), np.sort(net.active)))
+        x, tx = net.traces["g"]
+        results.append((spikes, states, g.w.copy(), x[:, :g.n].copy(), tx[:, :g.n].copy()))
+    (s0, st0, w0, x0, tx0), (s1, st1, w1, x1, tx1) = results
+    assert s0 == s1 and sum(len(s) for s in s0) > 300
+    assert any(i >= n // 2 for s in s0 for _, _, i in s)  # neurons outside the stimulated half fired
+    for a, b in zip(st0, st1, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(y, x)
+    np.testing.assert_array_equal(w1, w0)
+    assert np.any(w0 == 0.0) and np.any(w0 == 14.0)  # both bounds were hit
+    np.testing.assert_array_equal(x1, x0)
+    np.testing.assert_array_equal(tx1, tx0)
+
+
 # -- cost grows with activity ------------------------------------------------------------------------------
 def test_only_active_neurons_are_stepped():
     n = 100_000

@@ -87,6 +87,11 @@ class Network:
     """Run windows without STDP or creation through a local synapse table (see _window_fixed) instead of
     step by step through the queue; the results are the same (tests compare both)."""
 
+    prefetch_windows = True
+    """Take a window's deliveries from the queue at once when none of its own spikes can arrive inside it
+    (every delay at least the window), instead of step by step; the results are the same (tests compare
+    both)."""
+
     batch_clamped = True
     """Compute a clamped window's synaptic side (deliveries, STDP, traces) once, after its neurons ran,
     instead of step by step; the results are the same (tests compare both)."""
@@ -413,13 +418,23 @@ class Network:
         t0 = self.t
         t_end = t0 + n_steps
         last = n_steps - 1
-        batched = (clamped and noise is None and self.batch_clamped
-                   and not any(t0 <= s < t_end for s in self._emit_steps))
+        emitted = any(t0 <= s < t_end for s in self._emit_steps)
+        batched = clamped and noise is None and self.batch_clamped and not emitted
+        # No spike of the window can arrive inside it (every delay is at least the window): its deliveries are
+        # all in the queue now, and are taken at once, one per group and step.
+        ahead = (not batched and not emitted and self.prefetch_windows
+                 and all(g.min_delay >= n_steps for g in self.groups.values() if g.n))
+        if ahead:
+            self._flush(t_end - 1)
+            due = self._window_deliveries(t0, t_end)
         for k in range(n_steps):
             t = self.t
             if per_step:
                 external(k)
-            if not batched:
+            if ahead:
+                if due[k]:
+                    self._deliver_batch(sim, due[k], t, plastic, clamped)
+            elif not batched:
                 if self._due <= t:
                     self._flush(t)
                 arrivals = self._take(t)
@@ -433,7 +448,7 @@ class Network:
                 if batched:
                     self._schedule(flat, t)
                 else:
-                    self._on_spikes(sim, flat, t, plastic, clamped)
+                    self._on_spikes(sim, flat, t, plastic, clamped, now=not ahead)
             if self.syn_decay != 1.0:
                 sim.i_syn *= self.syn_decay
             self.t = t + 1
@@ -453,16 +468,7 @@ class Network:
         t0, n, L = self.t, self.n, n_steps
         t_end = t0 + n_steps
         self._flush()
-        # Deliveries due in the window, in sending order (batch: so that what reaches one neuron at one step
-        # adds up in the order it would step by step), each with its arrival step (or steps).
-        chunks: list[tuple[int, int | np.ndarray, _Delivery]] = [
-            (e.batch, t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
-        for span in self._spans:
-            got = span.take_until(t0, t_end)
-            if got is not None:
-                chunks.append((span.batch, *got))
-        self._prune_spans()
-        chunks.sort(key=lambda c: c[0])  # (stable)
+        chunks = self._take_window(t0, t_end)
         arrivals = [e for _, _, e in chunks]
         self._emit_steps.difference_update(range(t0, t_end))
         start = self._union(self.active, stim_flat)
@@ -559,6 +565,49 @@ class Network:
             p.sizes.append(group.n)
             self._due = min(self._due, p.first + group.min_delay)
         return sim, steps, flats
+
+    def _take_window(self, t0: int, t_end: int) -> list[tuple[int, int | np.ndarray, _Delivery]]:
+        """The deliveries due in [t0, t_end), taken from the queue in sending order (batch: so that what
+        reaches one neuron at one step adds up in the order it would step by step): (batch, arrival step or
+        a step per synapse, delivery)."""
+        chunks: list[tuple[int, int | np.ndarray, _Delivery]] = [
+            (e.batch, t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
+        for span in self._spans:
+            got = span.take_until(t0, t_end)
+            if got is not None:
+                chunks.append((span.batch, *got))
+        self._prune_spans()
+        chunks.sort(key=lambda c: c[0])  # (stable)
+        return chunks
+
+    def _window_deliveries(self, t0: int, t_end: int) -> list[list[_Delivery]]:
+        """The deliveries due in [t0, t_end) (withdrawn ones left out), as they would be taken step by
+        step: per step, one per group (in the order groups were added), each in sending order."""
+        chunks = self._take_window(t0, t_end)
+        span = t_end - t0
+        due: list[list[_Delivery]] = [[] for _ in range(span)]
+        if not chunks:
+            return due
+        arrivals = [e for _, _, e in chunks]
+        sizes = [e.syn.size for e in arrivals]
+        kept = self._kept(arrivals, sizes, t0) if self._withdrawn[0].size else None
+        at = np.concatenate([np.full(e.syn.size, a) if isinstance(a, int) else a for _, a, e in chunks]) - t0
+        rank = {name: i for i, name in enumerate(self.groups)}
+        cell = np.repeat(np.array([rank[e.group.name] for e in arrivals], np.int64), sizes) * span + at
+        syn, lanes, post = (np.concatenate([getattr(e, f) for e in arrivals]) for f in ("syn", "lanes", "post"))
+        if kept is not None:
+            cell, syn, lanes, post = cell[kept], syn[kept], lanes[kept], post[kept]
+        # By group, then step; sending order kept within (a stable sort).
+        order = np.argsort(cell, kind="stable")
+        cell, syn, lanes, post = cell[order], syn[order], lanes[order], post[order]
+        groups = list(self.groups.values())
+        bounds = np.searchsorted(cell, np.arange(len(groups) * span + 1)).tolist()
+        for g, group in enumerate(groups):
+            for k in range(span):
+                a, b = bounds[g * span + k], bounds[g * span + k + 1]
+                if b > a:
+                    due[k].append(_Delivery(group, syn[a:b], lanes[a:b], post[a:b], -1))
+        return due
 
     def _reach(self, flat: np.ndarray, n_steps: int) -> tuple[np.ndarray, list[tuple[Synapses, np.ndarray,
                                                                                        np.ndarray]]]:
@@ -795,17 +844,21 @@ class Network:
             self._due = min(self._due, p.first + group.min_delay)
         return groups
 
-    def _on_spikes(self, sim: Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False) -> None:
+    def _on_spikes(self, sim: Local, flat: np.ndarray, t: int, plastic: bool, clamped: bool = False,
+                   now: bool = True) -> None:
+        """The spikes of step t: scheduled, delay-0 deliveries made (unless `now` is False: none can be
+        due), then STDP."""
         n = self.n
         lanes, ids = flat // n, flat % n
         groups = self._schedule(flat, t)
-        if self._due <= t:
-            self._flush(t)
-        # Delay-0 synapses deliver now (after this step's membrane update, before potentiation, so that a
-        # pair at s = 0 counts once, as potentiation).
-        now = self._take(t)
         if now:
-            self._deliver(sim, now, t, plastic, clamped)
+            if self._due <= t:
+                self._flush(t)
+            # Delay-0 synapses deliver now (after this step's membrane update, before potentiation, so that
+            # a pair at s = 0 counts once, as potentiation).
+            arrivals = self._take(t)
+            if arrivals:
+                self._deliver(sim, arrivals, t, plastic, clamped)
         if plastic:
             # Potentiation: arrivals at or before now (s >= 0).
             for group in groups:
