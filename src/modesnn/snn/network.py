@@ -16,29 +16,30 @@ A spike of step t through a synapse of delay d arrives at step t + d, before tha
 of one step are summed group by group, in the order the groups were added.
 
 A window runs one of three ways, with the same dynamics (tests compare each with the first): step by step
-through the spike queue (the general case); clamped, with its synaptic side (deliveries, STDP, traces)
-computed once after the neurons ran (`_window_synapses`); without plasticity, through a local synapse table
-(`_window_fixed`, `modesnn.snn.local`).  The neuron state lives in `modesnn.snn.state.LaneState`, creation
-rules and their counts in `modesnn.snn.creation`.
+through the spike queue (the general case; when no spike of the window can arrive inside it, its deliveries
+are taken from the queue at once: `_window_deliveries`); clamped, with its synaptic side (deliveries, STDP,
+traces) computed once after the neurons ran (`_window_synapses`); without plasticity, through a local
+synapse table (`_window_fixed`, `modesnn.snn.local`).  The neuron state lives in
+`modesnn.snn.state.LaneState`, spikes in flight in `modesnn.snn.queue`, creation rules and their counts in
+`modesnn.snn.creation`.
 
 Delays and STDP are checked against Brian2 in tests/test_snn_oracle.py (identical spike trains).
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 from modesnn.snn.creation import CreationRule, pair_key
 from modesnn.snn.local import Local, LocalSynapses, expand_ranges
 from modesnn.snn.neurons import V_INIT, IzhikevichParams
+from modesnn.snn.queue import Delivery, Pending, Span
 from modesnn.snn.state import NO_STEP, LaneState
 from modesnn.snn.synapses import STDP, Synapses
 
@@ -58,17 +59,6 @@ class Population:
     @property
     def ids(self) -> np.ndarray:
         return np.arange(self.start, self.start + self.size)
-
-
-class _Delivery(NamedTuple):
-    """Spikes of one synapse group arriving at one step: synapse ids, lanes and flat post ids in sending
-    order, and the number of the batch that put them in the queue (withdrawals made after it apply)."""
-
-    group: Synapses
-    syn: np.ndarray
-    lanes: np.ndarray
-    post: np.ndarray
-    batch: int
 
 
 @dataclass
@@ -208,14 +198,14 @@ class Network:
         self._traces_used = False
         self.active = np.zeros(0, np.int64)  # flat ids (lane * n + neuron) carried into the next window
         # Spikes in flight: arrival step -> [(group, synapse ids, lanes, flat post ids), ...] in sending order.
-        self.queue: dict[int, list[_Delivery]] = defaultdict(list)  # single steps (emitted spikes...)
-        self._spans: list[_Span] = []  # and flushed batches, each sorted by arrival step
+        self.queue: dict[int, list[Delivery]] = defaultdict(list)  # single steps (emitted spikes...)
+        self._spans: list[Span] = []  # and flushed batches, each sorted by arrival step
         self._emit_steps: set[int] = set()
         self._batches = 0  # batches put into the queue so far
         # Withdrawn senders, sorted by flat id: (flat ids, last batch affected, last step a delivery of
         # theirs that was queued then can arrive).
         self._withdrawn = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-        self._pending: dict[str, _Pending] = {}  # spikes not yet sorted into the queue, per group
+        self._pending: dict[str, Pending] = {}  # spikes not yet sorted into the queue, per group
         self._decay_tables: dict[float, np.ndarray] = {}
         self._zero_buf = np.zeros(0, np.int64)
         self._due: float = math.inf  # first step at which a pending spike may arrive
@@ -559,18 +549,18 @@ class Network:
             first = int(np.searchsorted(steps, t_end - group.max_delay))  # (steps are in time order)
             if first == steps.size:
                 continue
-            p = self._pending[group.name] = _Pending(group, int(steps[first]), not_before=t_end)
+            p = self._pending[group.name] = Pending(group, int(steps[first]), not_before=t_end)
             p.steps.append(steps[first:])  # (one chunk, a step per spike)
             p.flats.append(flats[first:])
             p.sizes.append(group.n)
             self._due = min(self._due, p.first + group.min_delay)
         return sim, steps, flats
 
-    def _take_window(self, t0: int, t_end: int) -> list[tuple[int, int | np.ndarray, _Delivery]]:
+    def _take_window(self, t0: int, t_end: int) -> list[tuple[int, int | np.ndarray, Delivery]]:
         """The deliveries due in [t0, t_end), taken from the queue in sending order (batch: so that what
         reaches one neuron at one step adds up in the order it would step by step): (batch, arrival step or
         a step per synapse, delivery)."""
-        chunks: list[tuple[int, int | np.ndarray, _Delivery]] = [
+        chunks: list[tuple[int, int | np.ndarray, Delivery]] = [
             (e.batch, t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
         for span in self._spans:
             got = span.take_until(t0, t_end)
@@ -580,12 +570,12 @@ class Network:
         chunks.sort(key=lambda c: c[0])  # (stable)
         return chunks
 
-    def _window_deliveries(self, t0: int, t_end: int) -> list[list[_Delivery]]:
+    def _window_deliveries(self, t0: int, t_end: int) -> list[list[Delivery]]:
         """The deliveries due in [t0, t_end) (withdrawn ones left out), as they would be taken step by
         step: per step, one per group (in the order groups were added), each in sending order."""
         chunks = self._take_window(t0, t_end)
         span = t_end - t0
-        due: list[list[_Delivery]] = [[] for _ in range(span)]
+        due: list[list[Delivery]] = [[] for _ in range(span)]
         if not chunks:
             return due
         arrivals = [e for _, _, e in chunks]
@@ -606,7 +596,7 @@ class Network:
             for k in range(span):
                 a, b = bounds[g * span + k], bounds[g * span + k + 1]
                 if b > a:
-                    due[k].append(_Delivery(group, syn[a:b], lanes[a:b], post[a:b], -1))
+                    due[k].append(Delivery(group, syn[a:b], lanes[a:b], post[a:b], -1))
         return due
 
     def _reach(self, flat: np.ndarray, n_steps: int) -> tuple[np.ndarray, list[tuple[Synapses, np.ndarray,
@@ -667,7 +657,7 @@ class Network:
                                np.concatenate([w_batch[old], np.full(flats.size, self._batches)])[order],
                                np.concatenate([w_t[old], np.full(flats.size, until)])[order])
 
-    def _kept(self, arrivals: list[_Delivery], sizes: list[int], t: int, pre: np.ndarray | None = None
+    def _kept(self, arrivals: list[Delivery], sizes: list[int], t: int, pre: np.ndarray | None = None
               ) -> np.ndarray:
         """Mask over the concatenated deliveries of `arrivals`: those not withdrawn since their batch entered
         the queue (cancel_from).  `pre`: their pre-synaptic ids, if known."""
@@ -684,7 +674,7 @@ class Network:
         return ~((w_flat[pos] == pre) & (batch <= w_batch[pos]))
 
     @staticmethod
-    def _per_group(arrivals: list[_Delivery], sizes: list[int], *fields: str) -> list[np.ndarray]:
+    def _per_group(arrivals: list[Delivery], sizes: list[int], *fields: str) -> list[np.ndarray]:
         """Synapse fields (`_w`, `_pre`...) of every delivery of `arrivals`, concatenated: one gather per
         synapse group rather than one per entry."""
         groups = {id(e.group): e.group for e in arrivals}
@@ -701,7 +691,7 @@ class Network:
                 out[sel] = getattr(group, f)[s]
         return outs
 
-    def _take(self, t: int) -> list[_Delivery]:
+    def _take(self, t: int) -> list[Delivery]:
         """The deliveries due at step t, without those withdrawn since their batch entered the queue."""
         entries = self.queue.pop(t, None) or []
         if self._spans:
@@ -767,7 +757,7 @@ class Network:
             posts = lane * self.n + group._post[syn]
             for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), key.size], strict=True):
                 t = int(arrival[a])
-                self.queue[t].append(_Delivery(group, syn[a:b], np.full(b - a, lane, np.int64), posts[a:b],
+                self.queue[t].append(Delivery(group, syn[a:b], np.full(b - a, lane, np.int64), posts[a:b],
                                                self._batches))
                 # An emitted spike may repeat a synapse already due at that step: deliver one entry at a time.
                 self._emit_steps.add(t)
@@ -804,7 +794,7 @@ class Network:
                 else:
                     syn = np.concatenate([e[1] for e in es])
                     lanes = self._zeros(syn.size) if self.lanes == 1 else np.concatenate([e[2] for e in es])
-                    batches.append(_Delivery(es[0][0], syn, lanes, np.concatenate([e[3] for e in es]), -1))
+                    batches.append(Delivery(es[0][0], syn, lanes, np.concatenate([e[3] for e in es]), -1))
         for group, syn, lanes, post_flat, _ in batches:
             if not clamped:
                 loc = sim.ensure(post_flat)  # (may grow sim.i_syn: take the index first)
@@ -837,7 +827,7 @@ class Network:
         for group in groups:
             p = self._pending.get(group.name)
             if p is None:
-                p = self._pending[group.name] = _Pending(group, t)
+                p = self._pending[group.name] = Pending(group, t)
             p.steps.append(t)
             p.flats.append(flat)
             p.sizes.append(group.n)
@@ -1077,7 +1067,7 @@ class Network:
             sent = self._batches
             if span == 0:
                 if p.not_before is None or lo >= p.not_before:
-                    queue[lo].append(_Delivery(group, syn, ln, post_flat, sent))
+                    queue[lo].append(Delivery(group, syn, ln, post_flat, sent))
                 continue
             if span < 32768 and group.max_delay < 32768:
                 # (16-bit keys: numpy's stable sort is then a radix sort, 2-3x faster than on int64)
@@ -1100,7 +1090,7 @@ class Network:
             syn, post_flat = syn[order], post_flat[order]
             ln = ln if self.lanes == 1 else ln[order]  # (one lane: all zeros, a shared view)
             starts = [0, *(np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()]
-            self._spans.append(_Span(_Delivery(group, syn, ln, post_flat, sent), key.astype(np.int64) + lo,
+            self._spans.append(Span(Delivery(group, syn, ln, post_flat, sent), key.astype(np.int64) + lo,
                                      [lo + s for s in key[starts].tolist()], [*starts, key.size]))
         self._due = due
 
@@ -1203,85 +1193,6 @@ def _add_clipped(w: np.ndarray, syn: np.ndarray, dw: np.ndarray, stdp: STDP, uni
     np.maximum(new, stdp.w_min, out=new)
     np.minimum(new, stdp.w_max, out=new)
     w[syn] = new
-
-
-class _Span:
-    """The deliveries of one flushed batch of one group, sorted by arrival step (`at`, one per synapse;
-    `steps`: the distinct steps, `cuts`: where each starts, and the end), taken a step at a time (`take`)
-    or a window at a time (`take_until`); `k`: the first step not yet taken."""
-
-    __slots__ = ("delivery", "at", "steps", "cuts", "k")
-
-    def __init__(self, delivery: _Delivery, at: np.ndarray, steps: list[int], cuts: list[int]) -> None:
-        self.delivery, self.at, self.steps, self.cuts, self.k = delivery, at, steps, cuts, 0
-
-    @property
-    def batch(self) -> int:
-        return self.delivery.batch
-
-    @property
-    def done(self) -> bool:
-        return self.k >= len(self.steps)
-
-    @property
-    def last(self) -> int:
-        return self.steps[-1]
-
-    def _slice(self, k0: int, k1: int) -> _Delivery:
-        a, b = self.cuts[k0], self.cuts[k1]
-        d = self.delivery
-        return _Delivery(d.group, d.syn[a:b], d.lanes[a:b], d.post[a:b], d.batch)
-
-    def take(self, t: int) -> _Delivery | None:
-        """The deliveries due at step t (those due before it, never taken, are dropped)."""
-        k = bisect.bisect_left(self.steps, t, self.k)
-        if k < len(self.steps) and self.steps[k] == t:
-            self.k = k + 1
-            return self._slice(k, k + 1)
-        self.k = k
-        return None
-
-    def take_until(self, t0: int, t_end: int) -> tuple[np.ndarray, _Delivery] | None:
-        """The deliveries due in [t0, t_end), with the arrival step of each."""
-        k0 = bisect.bisect_left(self.steps, t0, self.k)
-        k1 = bisect.bisect_left(self.steps, t_end, k0)
-        self.k = k1
-        if k1 == k0:
-            return None
-        return self.at[self.cuts[k0]:self.cuts[k1]], self._slice(k0, k1)
-
-
-class _Pending:
-    """Spikes of one group waiting to be sorted into the queue, in chunks: the step (or, for a window's
-    spikes put in at once, a step per spike), the flat ids that fired and the group's size then."""
-
-    __slots__ = ("group", "first", "steps", "flats", "sizes", "not_before", "dropped")
-
-    def __init__(self, group: Synapses, first: int, not_before: int | None = None) -> None:
-        self.group = group
-        self.first = first
-        self.steps: list[int | np.ndarray] = []
-        self.flats: list[np.ndarray] = []
-        self.sizes: list[int] = []
-        self.not_before = not_before  # arrivals before this step were delivered otherwise: drop them
-        self.dropped: list[tuple[np.ndarray, int]] = []  # (flat ids, step): spikes before it withdrawn
-
-    @property
-    def last(self) -> int:
-        """The step of the last spike."""
-        s = self.steps[-1]
-        return int(s[-1]) if isinstance(s, np.ndarray) else s
-
-    def spikes(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """Flat ids of all spikes, and the step of each (None: all at step `first`)."""
-        if len(self.flats) == 1:
-            s = self.steps[0]
-            return self.flats[0], (s if isinstance(s, np.ndarray) else None)
-        flat = np.concatenate(self.flats)
-        if not any(isinstance(s, np.ndarray) for s in self.steps):
-            return flat, np.repeat(self.steps, [f.size for f in self.flats])
-        return flat, np.concatenate([s if isinstance(s, np.ndarray) else np.full(f.size, s, np.int64)
-                                     for s, f in zip(self.steps, self.flats, strict=True)])
 
 
 def _member(x: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
