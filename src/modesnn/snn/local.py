@@ -171,7 +171,9 @@ class LocalSynapses:
                                        self.spare)
         # The window's last step: delay-0 synapses straight onto the synaptic current (padding: its spare cell).
         self.post0, self.w0 = self._pad(pre[now], post[now], w[now], size, size)
-        self.wake_post, self.wake_at = self._pad(pre, post, np.maximum(d, 1).astype(np.float64), size, size)
+        # Who a spike can wake, and when: read off the delivery rows (row k + max(delay, 1), padding to the
+        # spare neuron), when first needed.
+        self._wake: tuple[np.ndarray, np.ndarray] | None = None
 
     @staticmethod
     def _pad(pre: np.ndarray, target: np.ndarray, value: np.ndarray, size: int, spare: int
@@ -206,12 +208,20 @@ class LocalSynapses:
             return None
         asleep = np.zeros(self.size + 1, bool)
         asleep[:self.size] = ~awake
-        return asleep[self.wake_post].any(axis=1)
+        return asleep[self._wake_rows()[0]].any(axis=1)
+
+    def _wake_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(target, step offset) per row entry: padding targets the spare neuron `size`."""
+        if self._wake is None:
+            pad = self.off == self.spare
+            self._wake = np.where(pad, self.size, self.off % self.size), self.off // self.size
+        return self._wake
 
     def wakes(self, fired: np.ndarray, k: int, awake: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """(local ids, step) of sleeping targets the spikes of step k reach inside the window, or None."""
-        post = self.wake_post[fired].ravel()
-        at = k + self.wake_at[fired].ravel().astype(np.int64)
+        wake_post, wake_at = self._wake_rows()
+        post = wake_post.take(fired, axis=0).ravel()
+        at = k + wake_at.take(fired, axis=0).ravel()
         asleep = np.ones(self.size + 1, bool)
         asleep[:self.size] = ~awake
         new = asleep[post] & (post < self.size) & (at < self.steps)

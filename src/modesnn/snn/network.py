@@ -613,8 +613,10 @@ class Network:
             found = []
             for group in short:
                 syn, src = group.outgoing(frontier % n)
-                keep = group._delay[syn] < n_steps
-                syn, pre = syn[keep], frontier[src[keep]]
+                if group.max_delay >= n_steps:
+                    keep = group._delay[syn] < n_steps
+                    syn, src = syn[keep], src[keep]
+                pre = frontier[src]
                 synapses.append((group, syn, pre))
                 found.append((pre // n) * n + group._post[syn])
             targets = np.unique(np.concatenate(found))
