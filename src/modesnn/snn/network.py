@@ -584,12 +584,15 @@ class Network:
         at = np.concatenate([np.full(e.syn.size, a) if isinstance(a, int) else a for _, a, e in chunks]) - t0
         rank = {name: i for i, name in enumerate(self.groups)}
         cell = np.repeat(np.array([rank[e.group.name] for e in arrivals], np.int64), sizes) * span + at
-        syn, lanes, post = (np.concatenate([getattr(e, f) for e in arrivals]) for f in ("syn", "lanes", "post"))
+        syn, post = (np.concatenate([getattr(e, f) for e in arrivals]) for f in ("syn", "post"))
+        lanes = np.concatenate([e.lanes for e in arrivals]) if self.lanes > 1 else None
         if kept is not None:
-            cell, syn, lanes, post = cell[kept], syn[kept], lanes[kept], post[kept]
-        # By group, then step; sending order kept within (a stable sort).
-        order = np.argsort(cell, kind="stable")
-        cell, syn, lanes, post = cell[order], syn[order], lanes[order], post[order]
+            cell, syn, post = cell[kept], syn[kept], post[kept]
+            lanes = lanes[kept] if lanes is not None else None
+        # By group, then step; sending order kept within (a stable sort: a radix sort on 16-bit keys).
+        order = np.argsort(cell.astype(np.int16) if len(self.groups) * span < 32768 else cell, kind="stable")
+        cell, syn, post = cell[order], syn[order], post[order]
+        lanes = lanes[order] if lanes is not None else self._zeros(syn.size)
         groups = list(self.groups.values())
         bounds = np.searchsorted(cell, np.arange(len(groups) * span + 1)).tolist()
         for g, group in enumerate(groups):
