@@ -40,3 +40,22 @@ def test_a_window_takes_every_arrival_before_its_end_with_their_steps():
     assert span.take_until(15, 15) is None  # (an empty window)
     at, got = span.take_until(15, 20)
     assert at.tolist() == [15, 15, 15] and got.syn.tolist() == [3, 4, 5] and span.done
+
+
+def test_synapse_lookups_find_every_synapse_of_the_asked_neurons_in_order():
+    """outgoing/incoming against a brute-force scan (in order: by asking position, then synapse id), for no
+    id, one, a few (the spikes of one step), many, repeated ids and ids with no synapses, after synapses
+    were added in two rounds (a merged index)."""
+    rng = np.random.default_rng(3)
+    g = Synapses("g")
+    pre, post = rng.integers(0, 60, 400), rng.integers(0, 60, 400)
+    g.add(pre[:250], post[:250], 1.0, 1)
+    g.outgoing(np.zeros(0, np.int64))  # (builds the index; the second round is merged into it)
+    g.incoming(np.zeros(0, np.int64))
+    g.add(pre[250:], post[250:], 1.0, 1)
+    for ids in (np.zeros(0, np.int64), np.array([7]), rng.integers(0, 70, 5), rng.integers(0, 70, 31),
+                rng.integers(0, 70, 200), np.array([3, 3, 65, 3])):
+        for found, keys in (((g.outgoing(ids)), pre), (g.incoming(ids), post)):
+            syn, src = found
+            expected = [(i, s) for i, nid in enumerate(ids.tolist()) for s in np.flatnonzero(keys == nid).tolist()]
+            assert list(zip(src.tolist(), syn.tolist(), strict=True)) == expected  # in order

@@ -184,6 +184,10 @@ class Synapses:
         hi = indptr.take(ids + 1, mode="clip")
         if ids.size == 1:
             return order[lo[0]:hi[0]].astype(np.int64), np.zeros(int(hi[0] - lo[0]), np.int64)
+        if 1 < ids.size <= 32:  # (a few ids, as the spikes of one step: slices cost less than index arithmetic)
+            los, his = lo.tolist(), hi.tolist()
+            syn = np.concatenate([order[a:b] for a, b in zip(los, his, strict=True)]).astype(np.int64)
+            return syn, np.repeat(np.arange(ids.size), hi - lo)
         counts = hi - lo
         ends = np.cumsum(counts)
         total = int(ends[-1]) if ends.size else 0
