@@ -458,11 +458,9 @@ class Network:
         t0, n, L = self.t, self.n, n_steps
         t_end = t0 + n_steps
         self._flush()
-        chunks = self._take_window(t0, t_end)
-        arrivals = [e for _, _, e in chunks]
+        arrivals, sizes, a_step = self._take_window(t0, t_end)
         self._emit_steps.difference_update(range(t0, t_end))
         start = self._union(self.active, stim_flat)
-        sizes = [e.syn.size for e in arrivals]
         a_pre, a_w = self._per_group(arrivals, sizes, "_pre", "_w") if arrivals else (None, None)
         kept = self._kept(arrivals, sizes, t0, a_pre) if arrivals and self._withdrawn[0].size else None
         received = np.concatenate([e.post for e in arrivals]) if arrivals else np.zeros(0, np.int64)
@@ -494,8 +492,6 @@ class Network:
         wake = np.full(size, never)
         wake[loc(start)] = 0
         if arrivals:
-            a_step = np.concatenate([np.full(e.syn.size, at) if isinstance(at, int) else at
-                                     for (_, at, e) in chunks]) - t0
             if kept is not None:
                 a_step, a_w = a_step[kept], a_w[kept]
             a_post = loc(received)
@@ -556,10 +552,10 @@ class Network:
             self._due = min(self._due, p.first + group.min_delay)
         return sim, steps, flats
 
-    def _take_window(self, t0: int, t_end: int) -> list[tuple[int, int | np.ndarray, Delivery]]:
+    def _take_window(self, t0: int, t_end: int) -> tuple[list[Delivery], list[int], np.ndarray]:
         """The deliveries due in [t0, t_end), taken from the queue in sending order (batch: so that what
-        reaches one neuron at one step adds up in the order it would step by step): (batch, arrival step or
-        a step per synapse, delivery)."""
+        reaches one neuron at one step adds up in the order it would step by step), their sizes, and the
+        arrival step of each synapse, counted from t0."""
         chunks: list[tuple[int, int | np.ndarray, Delivery]] = [
             (e.batch, t, e) for t in range(t0, t_end) for e in self.queue.pop(t, ())]
         for span in self._spans:
@@ -567,21 +563,22 @@ class Network:
             if got is not None:
                 chunks.append((span.batch, *got))
         self._prune_spans()
+        if not chunks:
+            return [], [], np.zeros(0, np.int64)
         chunks.sort(key=lambda c: c[0])  # (stable)
-        return chunks
+        arrivals = [e for _, _, e in chunks]
+        at = np.concatenate([np.full(e.syn.size, a) if isinstance(a, int) else a for _, a, e in chunks]) - t0
+        return arrivals, [e.syn.size for e in arrivals], at
 
     def _window_deliveries(self, t0: int, t_end: int) -> list[list[Delivery]]:
         """The deliveries due in [t0, t_end) (withdrawn ones left out), as they would be taken step by
         step: per step, one per group (in the order groups were added), each in sending order."""
-        chunks = self._take_window(t0, t_end)
+        arrivals, sizes, at = self._take_window(t0, t_end)
         span = t_end - t0
         due: list[list[Delivery]] = [[] for _ in range(span)]
-        if not chunks:
+        if not arrivals:
             return due
-        arrivals = [e for _, _, e in chunks]
-        sizes = [e.syn.size for e in arrivals]
         kept = self._kept(arrivals, sizes, t0) if self._withdrawn[0].size else None
-        at = np.concatenate([np.full(e.syn.size, a) if isinstance(a, int) else a for _, a, e in chunks]) - t0
         rank = {name: i for i, name in enumerate(self.groups)}
         cell = np.repeat(np.array([rank[e.group.name] for e in arrivals], np.int64), sizes) * span + at
         syn, post = (np.concatenate([getattr(e, f) for e in arrivals]) for f in ("syn", "post"))
