@@ -75,18 +75,12 @@ def _voice_centre(model: ModeSNN, v: int) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _note_spikes_at(dt: float, slot_steps: int, i_note: float) -> tuple[int, ...]:
+def _note_spike_steps(dt: float, slot_steps: int, i_note: float) -> tuple[int, ...]:
     """Steps (within a slot) at which a sequence-memory neuron driven by a presented note fires from rest
     (the same for every composition with these settings: computed once per process)."""
     net = Network(dt=dt)
     net.add_population("probe", 1, SEQUENCE_MEMORY)
     return tuple(net.run(slot_steps, [0], [i_note], plastic=False, grow=False).step.tolist())
-
-
-def _note_spike_steps(model: ModeSNN) -> list[int]:
-    """Steps (within a slot) at which a sequence-memory neuron driven by a presented note fires from rest."""
-    c = model.config
-    return list(_note_spikes_at(c.dt, c.slot_steps, c.i_note))
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -116,8 +110,9 @@ class _Composer:
         self.bias_w = self._bias_weights(prior)
         self.key_ids = self.lay.key_ids(key.tonic, key.mode)
         self.one_beat = model.duration_column(1.0)[0]
-        self.note_steps = _frozen(np.array(_note_spike_steps(model), np.int64))
-        self._drive = self._make_drive()
+        self.note_steps = _frozen(np.array(_note_spike_steps(self.c.dt, self.c.slot_steps, self.c.i_note),
+                                           np.int64))
+        self.drive = self._make_drive()
         # Key -> pitch synapses by MIDI pitch: weight, and source (the key neuron of the pitch class for a
         # scale tone, the tonic's for any other pitch).
         pitches = np.arange(128)
@@ -128,7 +123,6 @@ class _Composer:
         # A voice with no learned continuation offers every pitch of its range (two semitones either side).
         self.range_pitches = [np.arange(max(lo - 2, 0), min(hi + 2, 127) + 1) for lo, hi in self.ranges]
         self.active_keys = _frozen(self.key_ids[[key.in_scale(pc) for pc in range(12)]])
-        self._learned: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # this slot's, by kind
 
     def _bias_weights(self, prior: str) -> np.ndarray:
         """Key -> pitch weight by scale degree.  Learned: the learned mode profile scaled so its largest is
@@ -152,12 +146,9 @@ class _Composer:
         cycle = max(span - n_seed, 1)
         return n_seed + (k - n_seed) % cycle
 
-    def drive(self) -> tuple[np.ndarray, np.ndarray]:
-        """External currents of one generation slot: the key group and its mode group (read-only arrays:
-        the first slot concatenates the seed notes)."""
-        return self._drive
-
     def _make_drive(self) -> tuple[np.ndarray, np.ndarray]:
+        """External currents of every generation slot (`drive`): the key group and its mode group
+        (read-only arrays: the first slot concatenates the seed notes)."""
         c, key = self.c, self.key
         ids, cur = [], []
         for pc in range(12):
@@ -241,7 +232,7 @@ class _Composer:
         in that order of voices and kinds, fallbacks included, so the generator sees the same calls as a
         readout done one voice and kind at a time)."""
         lay, n_groups = self.lay, 2 * self.c.voices
-        self._learned = {}
+        learned: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # (fallback lookups, by kind)
         uniq, counts = np.unique(here, return_counts=True)
         kind = lay.kind[uniq]
         sms = (kind == PITCH) | (kind == DURATION)
@@ -273,16 +264,18 @@ class _Composer:
                 winner = int(self.rng.choice(cand[lo:hi]))
                 out.append((int(lay.val[winner]), winner, True))
             else:
-                col = self.fallback(kind_g, v, pos, recent)
+                col = self.fallback(kind_g, v, pos, recent, learned)
                 out.append((col, int(lay.sms_id(v, kind_g, pos, col)), False))
         return out
 
-    def _learned_input(self, kind: int, pos: int, recent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _learned_input(self, kind: int, pos: int, recent: np.ndarray, memo: dict
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(voice, column, weight) of every learned synapse from the recent neurons of this kind (and, for
         the key -> pitch synapses, from the key group) onto this position's neurons of this kind, sequence
-        synapses first, each group in lookup order.  Looked up once per slot and kind, for all voices."""
-        if kind in self._learned:
-            return self._learned[kind]
+        synapses first, each group in lookup order.  Looked up once per slot and kind (`memo`), for all
+        voices."""
+        if kind in memo:
+            return memo[kind]
         lay = self.lay
         previous = recent[lay.kind[recent] == kind]
         parts = []
@@ -298,13 +291,14 @@ class _Composer:
             found = tuple(np.concatenate(p) for p in zip(*parts, strict=True))
         else:
             found = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-        self._learned[kind] = found
+        memo[kind] = found
         return found
 
-    def fallback(self, kind: int, v: int, pos: int, recent: np.ndarray) -> int:
+    def fallback(self, kind: int, v: int, pos: int, recent: np.ndarray, memo: dict) -> int:
         """Strongest learned candidate: the largest summed weight from the chosen neurons of the previous
-        positions (plus the key -> pitch weight for pitches); else the voice's most common value in key."""
-        voices, cols, weights = self._learned_input(kind, pos, recent)
+        positions (plus the key -> pitch weight for pitches); else the voice's most common value in key.
+        `memo`: this slot's lookups, shared by its voices."""
+        voices, cols, weights = self._learned_input(kind, pos, recent, memo)
         mine = voices == v
         total: dict[int, float] = {}
         for col, w in zip(cols[mine].tolist(), weights[mine].tolist(), strict=True):
@@ -358,7 +352,7 @@ def compose(
     try:
         for k in range(length):
             pos = comp.grid_pos(k, n_seed)
-            ids, cur = comp.drive()
+            ids, cur = comp.drive
             recent = np.concatenate(history[-c.max_delay_slots:]) if history else np.zeros(0, np.int64)
             if k < n_seed:
                 seed_ids = np.array([lay.sms_id(v, kind, pos, col) for v in range(c.voices)
