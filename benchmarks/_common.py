@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import zipfile
 from pathlib import Path
@@ -12,6 +13,16 @@ SHTE_ZIP = Path(__file__).resolve().parents[1].parent / "shared/data/shte/SHTE_V
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def print_figures(result: dict, as_json: bool) -> None:
+    """One JSON object (--json), or one aligned `name: value` line per figure."""
+    if as_json:
+        print(json.dumps(result))
+        return
+    width = max(map(len, result), default=0)
+    for key, value in result.items():
+        print(f"{key:>{width}}: {value}")
 
 
 def shte_four_part_dir(workdir: Path) -> Path:

@@ -20,14 +20,17 @@ whole process (ru_maxrss: Python and numpy alone are about 31 MB), CPU seconds o
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from modesnn.snn import STDP, Network
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import peak_rss_mb, print_figures  # noqa: E402
+
+from modesnn.snn import STDP, Network  # noqa: E402
 
 
 def build(neurons: int, fan_out: int, seed: int, dt: float = 0.1, tau_syn: float = 1.0) -> tuple[Network, dict]:
@@ -115,18 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(wall, 3),
         "spikes_per_s": round(spikes / wall, 1),
         "synaptic_events_per_s": round(events / wall, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "cpu_s": round(cpu, 3),
         "build_s": round(build_s, 3),
         "spikes": spikes,
         "synaptic_events": events,
         "mean_rate_hz": round(spikes / args.neurons / args.seconds, 2),
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>22}: {value}")
+    print_figures(result, args.json)
     return 0
 
 

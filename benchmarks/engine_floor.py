@@ -18,7 +18,6 @@ most 142 microseconds per 0.1 ms step.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,29 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import engine  # noqa: E402
+from _common import print_figures  # noqa: E402
+
+
+def _update(v, u, b, c, d, dt: float, dta, drive, i_syn) -> np.ndarray:
+    """One Izhikevich step in place, the arithmetic of Local.step; returns who fired."""
+    dv = 0.04 * v
+    dv *= v
+    dv += 5.0 * v
+    dv += 140.0
+    dv -= u
+    dv += drive
+    dv += i_syn
+    dv *= dt
+    v += dv
+    du = b * v
+    du -= u
+    du *= dta
+    u += du
+    fired = (v >= 30.0).nonzero()[0]
+    if fired.size:
+        v[fired] = c[fired]
+        u[fired] += d[fired]
+    return fired
 
 
 def neuron_update(n: int, steps: int, seed: int) -> float:
@@ -42,23 +64,7 @@ def neuron_update(n: int, steps: int, seed: int) -> float:
     ext = 5.0 * rng.standard_normal(n)
     t0 = time.perf_counter()
     for _ in range(steps):
-        dv = 0.04 * v
-        dv *= v
-        dv += 5.0 * v
-        dv += 140.0
-        dv -= u
-        dv += ext
-        dv += i_syn
-        dv *= 0.1
-        v += dv
-        du = b * v
-        du -= u
-        du *= dta
-        u += du
-        fired = (v >= 30.0).nonzero()[0]
-        if fired.size:
-            v[fired] = c[fired]
-            u[fired] += d[fired]
+        _update(v, u, b, c, d, 0.1, dta, ext, i_syn)
         i_syn *= 0.9
     return time.perf_counter() - t0
 
@@ -112,24 +118,9 @@ def stripped_loop(n: int, steps: int, seed: int) -> tuple[float, int]:
             tx[syn] = t
             new = w[syn] - stdp.a_minus * y[tgt] * decay.take(t - ty[tgt], mode="clip")
             w[syn] = np.minimum(np.maximum(new, stdp.w_min), stdp.w_max)
-        dv = 0.04 * v
-        dv *= v
-        dv += 5.0 * v
-        dv += 140.0
-        dv -= u
-        dv += thalamic[t // 10]
-        dv += i_syn
-        dv *= dt
-        v += dv
-        du = b * v
-        du -= u
-        du *= dta
-        u += du
-        fired = (v >= 30.0).nonzero()[0]
+        fired = _update(v, u, b, c, d, dt, dta, thalamic[t // 10], i_syn)
         if fired.size:
             spikes += fired.size
-            v[fired] = c[fired]
-            u[fired] += d[fired]
             out = _rows(out_exc, fired)
             if out.size:
                 arrival = (t + delay[out]) % ring_len
@@ -174,11 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine_events_per_s": round(events / engine_s, 1),
         "target_us_per_step_for_8M": round(events / 8e6 / steps * 1e6, 1),
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>28}: {value}")
+    print_figures(result, args.json)
     return 0
 
 
