@@ -348,10 +348,16 @@ def test_creation_does_not_duplicate_existing_synapses():
 
 
 # -- lanes -------------------------------------------------------------------------------------------------
-def random_net(lanes: int, seed: int = 0, n: int = 60, plastic_w_max: float = 15.0):
-    rng = np.random.default_rng(seed)
+def random_population(n: int, lanes: int, rng: np.random.Generator) -> Network:
+    """n neurons with Izhikevich a and d drawn from rng (a then d), b 0.2, c -65."""
     net = Network(DT, lanes=lanes)
     net.add_population("p", n, (rng.uniform(0.02, 0.1, n), 0.2, -65.0, rng.uniform(2, 8, n)))
+    return net
+
+
+def random_net(lanes: int, seed: int = 0, n: int = 60, plastic_w_max: float = 15.0):
+    rng = np.random.default_rng(seed)
+    net = random_population(n, lanes, rng)
     g = net.add_synapses("g", STDP(TAU, 0.2, 0.25, 0.0, plastic_w_max))
     k = 8 * n
     net.connect(g, rng.integers(0, n, k), rng.integers(0, n, k), rng.uniform(0, 10, k), rng.integers(1, 50, k))
@@ -440,8 +446,7 @@ def test_clamped_windows_batched_and_step_by_step_agree(lanes, monkeypatch):
         monkeypatch.setattr(Network, "batch_clamped", batched)
         rng = np.random.default_rng(7)
         n = 50
-        net = Network(DT, lanes=lanes)
-        net.add_population("p", n, (rng.uniform(0.02, 0.1, n), 0.2, -65.0, rng.uniform(2, 8, n)))
+        net = random_population(n, lanes, rng)
         g = net.add_synapses("g", STDP(TAU, 2.0, 2.5, 0.0, 6.0))
         k = 6 * n
         net.connect(g, rng.integers(0, n, k), rng.integers(0, n, k), rng.uniform(0, 6, k), rng.integers(0, 120, k))
@@ -483,8 +488,7 @@ def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lan
         monkeypatch.setattr(Network, "fixed_windows", fixed)
         rng = np.random.default_rng(11)
         n = 80
-        net = Network(DT, lanes=lanes)
-        net.add_population("p", n, (rng.uniform(0.02, 0.1, n), 0.2, -65.0, rng.uniform(2, 8, n)))
+        net = random_population(n, lanes, rng)
         for name, k, delays, weight in (("short", 5 * n, (0, 3), 12.0), ("long", 5 * n, (20, 90), 9.0),
                                         ("inhib", 2 * n, (0, 40), -8.0)):
             g = net.add_synapses(name)
@@ -521,8 +525,7 @@ def test_prefetched_windows_and_step_by_step_agree(lanes, monkeypatch):
         monkeypatch.setattr(Network, "prefetch_windows", ahead)
         rng = np.random.default_rng(5)
         n = 120
-        net = Network(DT, lanes=lanes)
-        net.add_population("p", n, (rng.uniform(0.02, 0.1, n), 0.2, -65.0, rng.uniform(2, 8, n)))
+        net = random_population(n, lanes, rng)
         g = net.add_synapses("g", STDP(TAU, 1.5, 1.8, 0.0, 14.0))
         k = 8 * n
         net.connect(g, rng.integers(0, n, k), rng.integers(0, n, k), rng.uniform(0, 14, k), rng.integers(10, 60, k))
