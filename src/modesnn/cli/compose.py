@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--meter", help="meter such as 4/4 or 3/4 (default: the most common in training)")
     p.add_argument("--prior", choices=("learned", "fixed"), help="key -> pitch bias from learned weights "
                                                                   "(default) or the release's fixed prior")
+    p.add_argument("--schema-only", action="store_true",
+                   help="allow a mode the model learned no notes in (its scale schema alone shapes the music)")
     p.add_argument("--tempo", type=float, help="tempo in quarter notes per minute (default 80)")
     p.add_argument("--soundfont", help="General MIDI soundfont for .wav (default: found on the system)")
     p.add_argument("-o", "--output", action="append", required=True, metavar="OUT",
@@ -74,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         key = parse_key(args.key, model.config.modes)
     except ValueError as exc:
         raise ModesnnError(str(exc)) from None
+    if not args.schema_only and not model.heard_degrees[key.mode].any():
+        raise ModesnnError(f"--key {args.key}: the model learned no notes in the {key.mode} mode (no training piece "
+                           f"was labelled {key.mode}); learn a labelled corpus, or pass --schema-only")
     if seeds is not None and len(seeds) != model.config.voices:
         raise ModesnnError(f"--seed-notes: {len(seeds)} notes given, the model has {model.config.voices} voices "
                            f"({', '.join(model.config.voice_names)})")

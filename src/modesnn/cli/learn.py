@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="random seed (learning is deterministic; kept for reproducible command lines)")
     p.add_argument("--modes", default="major,minor",
                    help="modes the new model learns, comma separated (default: major,minor)")
+    p.add_argument("--voices", type=int, default=4,
+                   help="voices of a new model (default: 4; 1 for melodies such as folk-tune collections)")
     p.add_argument("--lanes", type=int, default=28,
                    help="pieces presented at once (default: 28; fewer use less memory)")
     p.set_defaults(func=run)
@@ -32,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if model is None:
         modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
         try:
-            config = ModelConfig(modes=modes, lanes=args.lanes)
+            config = ModelConfig(modes=modes, lanes=args.lanes, voices=args.voices)
         except ValueError as exc:
             from modesnn.errors import ModesnnError
 
@@ -45,7 +47,12 @@ def run(args: argparse.Namespace) -> int:
         warn(line)
     if report.off_grid_durations:
         warn(f"{report.off_grid_durations} durations were not on the 1/32-note grid and were rounded to it")
+    notes_per_mode = {m: int(model.heard_degrees[m].sum()) for m in model.config.modes}
+    for mode, n in notes_per_mode.items():
+        if n == 0:
+            warn(f"mode {mode!r} received no notes (no piece is labelled {mode}): composing in it will be refused")
     save_model(model, args.output)
+    print("notes learned per mode: " + ", ".join(f"{m} {n}" for m, n in notes_per_mode.items()))
     print(f"learned {report.pieces} pieces ({report.notes} notes, {report.slots} slots) in "
           f"{time.perf_counter() - t0:.1f} s; {len(corpus.skipped)} files skipped; "
           f"model: {args.output} ({model.pieces_learned} pieces in all)")
