@@ -33,10 +33,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=1,
                    help="worker processes composing the network's pieces (default: 1; e.g. the number of cores)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--test", nargs="+", metavar="SOURCE",
+                   help="instead: score the model on music it did not learn (folders, files, 'bach', or a "
+                        "music21 collection as music21:NAME); writes DIR/test.json and DIR/test.md")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.test:
+        from modesnn.cli.evaluate_test import run_test
+
+        return run_test(args)
     from modesnn.evaluate.report import check_sentences, parse_keys, run_evaluation, write_report
 
     if args.seeds < 1:

@@ -163,3 +163,19 @@ def relation(found: Key, target: Key) -> Relation:
     if found.mode == target.mode and (found.tonic - target.tonic) % 12 == 7:
         return "dominant"
     return "other"
+
+
+def hierarchy_key_profiles(mode_profiles: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every key's profile as its mode's learned profile carried to the tonic (the mode -> key hierarchy).
+
+    Why: per-key learned profiles are noisy for keys with few training pieces; a mode profile pools every
+    piece of the mode, and the hierarchy makes it the same for all twelve tonics.  Key names use
+    `theory.all_keys` spellings.  `mode_profiles` maps a mode name to 12 weights, tonic first."""
+    return {k.name: np.roll(np.asarray(mode_profiles[k.mode], dtype=float), k.tonic)
+            for k in all_keys(tuple(mode_profiles))}
+
+
+def find_key_hierarchy(piece: Piece, mode_profiles: Mapping[str, np.ndarray]) -> KeyEstimate:
+    """The learned-hierarchy key finder: note-count histogram (the network learns per note, not per
+    quarter length) against `hierarchy_key_profiles`."""
+    return find_key(piece, hierarchy_key_profiles(mode_profiles), weighted=False)
