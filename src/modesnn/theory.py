@@ -36,6 +36,20 @@ class Mode:
         m[list(self.degrees)] = True
         return m
 
+    @property
+    def is_minor(self) -> bool:
+        """Minor-like: the third above the tonic is minor (no major third among the degrees).  The one test
+        of mode quality in the package."""
+        return 4 not in self.degrees
+
+    @property
+    def triad(self) -> tuple[int, int, int]:
+        """Degrees of the tonic triad: tonic, the mode's third, its fifth (perfect, else diminished, else
+        augmented)."""
+        third = 3 if self.is_minor else 4
+        fifth = 7 if 7 in self.degrees else (6 if 6 in self.degrees else 8)
+        return 0, third, fifth
+
 
 MODES: dict[str, Mode] = {
     m.name: m
@@ -194,3 +208,13 @@ def name_to_midi(name: str) -> int:
     if not 0 <= pitch <= 127:
         raise ValueError(f"note {name!r} is outside MIDI range 0..127")
     return pitch
+
+
+def nearest_pitch(pcs: set[int] | frozenset[int], centre: int, span: int = 12) -> int:
+    """The MIDI pitch nearest to centre whose pitch class is in pcs, searched `span` semitones either side
+    (ties go up; centre itself if none is found)."""
+    best = None
+    for p in range(max(0, centre - span), min(127, centre + span) + 1):
+        if p % 12 in pcs and (best is None or abs(p - centre) < abs(best - centre)):
+            best = p
+    return centre if best is None else best
