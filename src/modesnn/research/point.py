@@ -54,7 +54,8 @@ def _evaluate_point(point: Point, pieces: list[Piece]) -> tuple[dict, dict]:
 
     if not pieces:
         raise ValueError(f"corpus {point.corpus.name!r}: no pieces")
-    config = config_for(point.settings)
+    made = config_for(point.settings)
+    config = made.model
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     model = ModeSNN(config)
@@ -74,7 +75,7 @@ def _evaluate_point(point: Point, pieces: list[Piece]) -> tuple[dict, dict]:
         figures.update(_keyfinding(model, pieces))
     seconds["keyfinding"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    figures.update(_composed(model, point.evaluate))
+    figures.update(_composed(model, point.evaluate, made.compose))
     seconds["compose"] = time.perf_counter() - t0
     return {k: _clean(v) for k, v in figures.items()}, {k: round(v, 3) for k, v in seconds.items()}
 
@@ -87,7 +88,7 @@ def _keyfinding(model, pieces: list[Piece]) -> dict:
     return {"keyfind_learned": res["learned"], "keyfind_ks": res["krumhansl_schmuckler"]}
 
 
-def _composed(model, evaluate: dict) -> dict:
+def _composed(model, evaluate: dict, settings) -> dict:
     """Mean figures of the pieces composed for every evaluation key x seed (and harmony figures if present)."""
     from modesnn.evaluate.metrics import all_metrics, mean_metrics
     from modesnn.model import compose
@@ -95,7 +96,8 @@ def _composed(model, evaluate: dict) -> dict:
 
     keys = [parse_key(k) for k in evaluate["keys"]]
     keys = [k for k in keys if k.mode in model.config.modes]
-    pieces = [compose(model, k, length=evaluate["length"], seed=s) for k in keys for s in evaluate["seeds"]]
+    pieces = [compose(model, k, length=evaluate["length"], seed=s, settings=settings)
+              for k in keys for s in evaluate["seeds"]]
     if not pieces:
         return dict.fromkeys(_COMPOSED)
     means = mean_metrics([all_metrics(p) for p in pieces])
@@ -105,23 +107,16 @@ def _composed(model, evaluate: dict) -> dict:
 
 
 def _harmony(pieces: list[Piece]) -> dict:
-    """The four-part harmony figures of `modesnn.evaluate.harmony`, where that module exists."""
+    """The mean four-part harmony figures of `modesnn.evaluate.harmony` (music.md's table), where that module
+    exists (sonority shares left out: the table keeps one column per figure)."""
     try:
-        from modesnn.evaluate import harmony
+        from modesnn.evaluate.harmony import harmony_figures
+        from modesnn.evaluate.harmony_table import mean_harmony
     except ImportError:
         return {}
-    summarise = getattr(harmony, "harmony_metrics", None) or getattr(harmony, "all_harmony_metrics", None)
-    if summarise is None:
-        return {}
-    rows = [summarise(p) for p in pieces]
-    out: dict = {}
-    for name in rows[0]:
-        vals = [r.get(name) for r in rows]
-        nums = [float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool)
-                and not math.isnan(float(v))]
-        if len(nums) == len(vals) or nums:
-            out[f"harmony_{name}"] = float(np.mean(nums)) if nums else None
-    return out
+    means = mean_harmony([harmony_figures(p, p.key) for p in pieces])
+    return {f"harmony_{k}": v for k, v in means.items()
+            if k != "n_pieces" and ":" not in k and (v is None or isinstance(v, int | float))}
 
 
 def _clean(v):

@@ -41,7 +41,7 @@ from modesnn.theory import parse_key
 TABLES = ("corpora", "grid", "points", "fixed", "evaluate")
 EVALUATE_DEFAULTS: dict[str, Any] = {"keys": ["C major", "A minor"], "seeds": [0], "length": 16,
                                      "keyfinding": True}
-_CHOICES = {"mode_neuron": None, "prior": ("learned", "fixed")}  # str settings with a closed set of values
+_CHOICES = {"mode_neuron": None, "prior": ("learned", "fixed"), "end": ("align", "causal")}  # str settings with a closed set of values
 _NOT_SETTINGS = ("extra",)
 
 
@@ -85,25 +85,51 @@ class SweepSpec:
     corpora: list[Corpus]
 
 
+_NOT_SWEPT = ("length", "seed_notes")  # composition length is [evaluate] length; seed notes are per piece
+
+
+def _setting_fields() -> dict[str, tuple[str, Any]]:
+    """Every sweepable setting: name -> (which settings class holds it, its default)."""
+    from modesnn.model.settings import ComposeSettings, LearnSettings, NetworkShape
+
+    out: dict[str, tuple[str, Any]] = {}
+    for cls in (NetworkShape, LearnSettings, ComposeSettings):
+        for f in fields(cls):
+            if f.name not in _NOT_SWEPT and f.name not in _NOT_SETTINGS:
+                out[f.name] = (cls.__name__, f.default)
+    return out
+
+
 def setting_names() -> list[str]:
-    """Every setting a sweep can address."""
-    return [f.name for f in fields(ModelConfig) if f.name not in _NOT_SETTINGS]
+    """Every setting a sweep can address (network shape, learning and composition settings)."""
+    return list(_setting_fields())
 
 
-def config_for(settings: dict[str, Any]) -> ModelConfig:
-    """The model configuration of a point: defaults, overridden by `settings` (checked by name and type).
+@dataclass(frozen=True)
+class PointConfig:
+    """What a point's settings make: the model's configuration and the composition settings."""
 
-    The one mapping from a point to the model's settings; raises ValueError naming the setting."""
-    defaults = {f.name: f.default for f in fields(ModelConfig) if f.name not in _NOT_SETTINGS}
-    values = {}
+    model: ModelConfig
+    compose: Any  # modesnn.model.settings.ComposeSettings
+
+
+def config_for(settings: dict[str, Any]) -> PointConfig:
+    """The model configuration and composition settings of a point: defaults, overridden by `settings`
+    (checked by name and type).  The one mapping from a point to the model's settings; raises ValueError
+    naming the setting."""
+    from modesnn.model.settings import ComposeSettings
+
+    known = _setting_fields()
+    model_kw, compose_kw = {}, {}
     for name, value in settings.items():
-        if name not in defaults:
-            near = difflib.get_close_matches(name, list(defaults), n=1)
+        if name not in known:
+            near = difflib.get_close_matches(name, list(known), n=1)
             raise ValueError(f"unknown setting {name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
-        values[name] = _coerce(name, value, defaults[name])
+        owner, default = known[name]
+        (compose_kw if owner == "ComposeSettings" else model_kw)[name] = _coerce(name, value, default)
     try:
-        return ModelConfig(**values)
-    except ValueError as exc:
+        return PointConfig(ModelConfig(**model_kw), ComposeSettings(**compose_kw))
+    except (ValueError, ModesnnError) as exc:
         raise ValueError(str(exc)) from None
 
 
@@ -132,9 +158,14 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             raise ValueError(f"{name}: {value!r} is not one of {', '.join(choices)}")
         return value
     if isinstance(default, tuple):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise wrong("a list of strings")
+        kind = str if all(isinstance(v, str) for v in default) else int
+        if not isinstance(value, list) or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
+            raise wrong(f"a list of {'strings' if kind is str else 'integers'}")
         return tuple(value)
+    if default is None:  # optional text settings (meter)
+        if not isinstance(value, str):
+            raise wrong("a string")
+        return value
     raise ValueError(f"{name}: cannot be swept")
 
 

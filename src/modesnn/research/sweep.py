@@ -103,7 +103,7 @@ def run_sweep(
 
 
 def _voices(spec: SweepSpec, corpus: str) -> int:
-    return config_for(next(p for p in spec.points if p.corpus.name == corpus).settings).voices
+    return config_for(next(p for p in spec.points if p.corpus.name == corpus).settings).model.voices
 
 
 def _label(point: Point, swept: list[str]) -> str:
