@@ -41,7 +41,8 @@ from modesnn.theory import parse_key
 TABLES = ("corpora", "grid", "points", "fixed", "evaluate")
 EVALUATE_DEFAULTS: dict[str, Any] = {"keys": ["C major", "A minor"], "seeds": [0], "length": 16,
                                      "keyfinding": True}
-_CHOICES = {"mode_neuron": None, "prior": ("learned", "fixed"), "end": ("align", "causal")}  # str settings with a closed set of values
+# text settings with a closed set of values
+_CHOICES = {"mode_neuron": None, "prior": ("learned", "fixed"), "end": ("align", "causal")}
 _NOT_SETTINGS = ("extra",)
 
 
