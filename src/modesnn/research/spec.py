@@ -84,6 +84,12 @@ class SweepSpec:
     points: list[Point]
     swept: list[str]
     corpora: list[Corpus]
+    kind: str = "grid"  # "grid" (a product: plots average over the other settings) or "points" (a list)
+
+    def default(self, name: str) -> Any:
+        """The value a point has for a swept setting it does not set (the settings' default)."""
+        value = _setting_fields()[name][1]
+        return list(value) if isinstance(value, tuple) else value
 
 
 _NOT_SWEPT = ("length", "seed_notes")  # composition length is [evaluate] length; seed notes are per piece
@@ -236,7 +242,7 @@ def _build(path: Path, data: dict) -> SweepSpec:
             points.append(Point(corpus, settings, evaluate))
     if len(corpora) > 1:
         swept = ["corpus", *swept]
-    return SweepSpec(str(path), points, swept, corpora)
+    return SweepSpec(str(path), points, swept, corpora, "points" if "points" in data else "grid")
 
 
 def _table(data: dict, name: str) -> dict:

@@ -31,7 +31,7 @@ def table_rows(spec: SweepSpec, results: list[dict]) -> tuple[list[str], list[di
     rows = []
     for r in results:
         row = {"point": r["id"], "corpus": r["corpus"], "status": r["status"], "error": r.get("error", "")}
-        row.update({s: r["settings"].get(s) for s in swept})
+        row.update({s: r["settings"].get(s, spec.default(s)) for s in swept})
         row.update({f: r.get("figures", {}).get(f) for f in (*FIGURES, *extra)})
         rows.append(row)
     return columns, rows
@@ -93,10 +93,19 @@ def _plots(spec: SweepSpec, rows: list[dict], folder: Path) -> list[Path]:
     metrics = _metrics(rows)
     swept = [s for s in spec.swept if s != "corpus"]
     corpora = list(dict.fromkeys(r["corpus"] for r in rows))
-    out = [_line_plot(rows, s, metrics, corpora, folder) for s in swept]
-    if len(swept) == 2:
+    out = [_line_plot(_slice(spec, rows, s), s, metrics, corpora, folder) for s in swept]
+    if len(swept) == 2 and spec.kind == "grid":
         out.extend(_heatmap(rows, swept, metrics, corpus, folder) for corpus in corpora)
     return out
+
+
+def _slice(spec: SweepSpec, rows: list[dict], name: str) -> list[dict]:
+    """Rows for the plot of one setting: a grid's rows (averaged over the others when drawn); for a list of
+    points, those where every other swept setting has its default (one setting varied at a time)."""
+    if spec.kind == "grid":
+        return rows
+    others = [s for s in spec.swept if s not in ("corpus", name)]
+    return [r for r in rows if all(_key(r[o]) == _key(spec.default(o)) for o in others)]
 
 
 def _mean(vals: list) -> float:
