@@ -96,3 +96,20 @@ def test_learn_reports_notes_per_mode_warns_and_compose_refuses_an_unlearned_mod
     dorian = tmp_path / "d.mid"
     assert main(["compose", "--model", str(model), "--key", "A dorian", "--length", "8", "-o", str(dorian)]) == 0
     assert dorian.stat().st_size > 0
+
+
+def test_modal_pieces_composed_by_a_folk_model(modal_pieces: list) -> None:
+    from modesnn.model import ModelConfig, ModeSNN
+    from modesnn.research.modal import compose_modal, learned_tonics, modal_markdown
+
+    model = ModeSNN(ModelConfig(voices=1, modes=("major", "dorian", "mixolydian")))
+    model.learn(modal_pieces)
+    assert learned_tonics(model, "dorian") == (9, 4)  # the slice's A and E dorian airs, most notes first
+    res = compose_modal(model, seeds=range(3), length=24)
+    assert set(res) == {"dorian", "mixolydian"}
+    for r in res.values():
+        assert r["pieces"] == 3 * len(r["keys"])
+        assert r["final_is_tonic"] >= 0.8
+        assert r["rival_share"] <= r["characteristic_share"]  # the major/minor rival never dominates
+        assert 0 < r["profile_r"] <= 1
+    assert modal_markdown(res).count("\n") == 4

@@ -136,6 +136,11 @@ def evaluate_test_sources(model, sources: list[str], aarden_essen: bool = True, 
             "profile_r": profile_r(model, corpus.pieces),
             "composed": composed_vs_corpus(model, corpus.pieces),
         }
+    from modesnn.research.modal import compose_modal
+
+    modal = compose_modal(model)
+    if modal:
+        out["modal"] = modal
     return out
 
 
@@ -153,6 +158,11 @@ def markdown(result: dict) -> str:
         rs = ", ".join(f"{m} {v['r']:.3f}" for m, v in c["profile_r"].items())
         lines.append(f"| {name} | {'trustworthy' if lab['trustworthy'] else 'key signatures only'} | "
                      f"{_f(lab['share_major'])} | {_f(lab['major_labels_heard_minor'])} | {rs} |")
+    if result.get("modal"):
+        from modesnn.research.modal import modal_markdown
+
+        lines += ["", "Church modes composed by the model (judged by final, characteristic degree and profile):", "",
+                  modal_markdown(result["modal"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -69,17 +69,34 @@ def summarise_modal(rows: list[dict]) -> dict:
     return out
 
 
-def compose_modal(model, modes: list[str] | None = None, tonics: tuple[int, ...] = (2, 7, 9),
+def learned_tonics(model, mode: str, n: int = 3) -> tuple[int, ...]:
+    """The n tonics of `mode` the model heard most notes in (the keys its sequence memory knows best)."""
+    heard = [(float(model.heard_keys.get(f"{t}:{mode}", np.zeros(12)).sum()), t) for t in range(12)]
+    return tuple(t for notes, t in sorted(heard, key=lambda x: (-x[0], x[1]))[:n] if notes > 0)
+
+
+def compose_modal(model, modes: list[str] | None = None, tonics: tuple[int, ...] | None = None,
                   seeds: range = range(4), length: int = 32) -> dict[str, dict]:
-    """Compose in every church mode the model learned notes for (tonics x seeds) and judge each piece against
-    the degree counts the model heard in that mode."""
+    """Compose in every church mode the model learned notes for (its most-heard tonics, or `tonics`, x seeds)
+    and judge each piece against the degree counts the model heard in that mode."""
     from modesnn.model import compose
 
     modes = modes or [m for m in model.config.modes if m in CHARACTERISTIC and model.heard_degrees[m].any()]
     out = {}
     for mode in modes:
         ref = model.heard_degrees[mode]
-        rows = [judge_modal(compose(model, Key(t, mode), length=length, seed=s), Key(t, mode), ref)
-                for t in tonics for s in seeds]
-        out[mode] = summarise_modal(rows)
+        keys = [Key(t, mode) for t in (tonics or learned_tonics(model, mode))]
+        rows = [judge_modal(compose(model, k, length=length, seed=s), k, ref) for k in keys for s in seeds]
+        out[mode] = {"keys": [k.name for k in keys], **summarise_modal(rows)}
     return out
+
+
+def modal_markdown(result: dict[str, dict]) -> str:
+    """One row per mode: pieces, final on the tonic, characteristic degree wins, shares, profile r."""
+    lines = ["| mode (keys) | pieces | final on the tonic | characteristic degree beats its rival | characteristic "
+             "share | rival share | profile r vs corpus |", "|---|---|---|---|---|---|---|"]
+    for mode, r in result.items():
+        lines.append(f"| {mode} ({', '.join(r['keys'])}) | {r['pieces']} | {r['final_is_tonic']:.2f} | "
+                     f"{r.get('characteristic_wins', float('nan')):.2f} | {r.get('characteristic_share', 0):.3f} | "
+                     f"{r.get('rival_share', 0):.3f} | {r.get('profile_r', float('nan')):.3f} |")
+    return "\n".join(lines) + "\n"

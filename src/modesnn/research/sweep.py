@@ -107,8 +107,9 @@ def _voices(spec: SweepSpec, corpus: str) -> int:
 
 
 def _label(point: Point, swept: list[str]) -> str:
-    parts = [f"corpus={point.corpus.name}" if s == "corpus" else f"{s}={point.settings.get(s)}" for s in swept]
-    return ", ".join(parts)
+    parts = [f"corpus={point.corpus.name}" if s == "corpus" else f"{s}={point.settings[s]}"
+             for s in swept if s == "corpus" or s in point.settings]
+    return ", ".join(parts) or "defaults"
 
 
 def _record(point: Point, result: dict) -> dict:
