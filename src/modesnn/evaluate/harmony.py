@@ -34,6 +34,7 @@ __all__ = [
     "final_notes_half_or_longer",
     "final_tonic_triad",
     "harmony_figures",
+    "held_out_split",
     "homorhythm_share",
     "one_pitch_class_share",
     "onset_sonorities",
@@ -341,6 +342,21 @@ def final_notes_half_or_longer(piece: Piece) -> float:
     if not last:
         return NAN
     return float(all(n is not None and n.duration >= 2.0 - _TOL for n in last))
+
+
+# --- the held-out split of the harmonisation test ---------------------------------------------------------
+
+
+HELD_OUT_EVERY = 10
+
+
+def held_out_split(pieces: list[Piece]) -> tuple[list[Piece], list[Piece]]:
+    """(training pieces, held-out pieces): every 10th piece in the given order (the 10th, 20th, ...; for the
+    Bach chorales the `corpus.chorales.Iterator` order) is held out, the rest trains.  Deterministic, no
+    randomness, so a model learned on the first part never heard the second.  Empty input: ([], [])."""
+    train = [p for i, p in enumerate(pieces) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
+    held = [p for i, p in enumerate(pieces) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    return train, held
 
 
 # --- all at once ------------------------------------------------------------------------------------------

@@ -22,9 +22,10 @@ import numpy as np
 
 from modesnn.evaluate.baselines import BASELINES
 from modesnn.evaluate.harmony import harmony_figures
-from modesnn.evaluate.harmony_table import harmony_checks, harmony_markdown, mean_harmony
+from modesnn.evaluate.harmony_table import harmonization_markdown, harmony_checks, harmony_markdown, mean_harmony
 from modesnn.evaluate.keyfinding import find_key, find_key_music21_compatible, pitch_class_histogram, relation
 from modesnn.evaluate.metrics import all_metrics, mean_metrics
+from modesnn.evaluate.pictures import pictures_markdown
 from modesnn.evaluate.profiles import plot_profiles, profile_report
 from modesnn.music import Piece
 from modesnn.theory import Key, all_keys, kk_profile, parse_key
@@ -481,6 +482,8 @@ def report_markdown(result: dict, plots: list[str]) -> str:
         *_table(systems, MELODIC_COLUMNS),
         "",
         *_harmony_section(result),
+        *harmonization_markdown(result.get("harmonization")),
+        *pictures_markdown(result.get("pictures") or []),
         "## Learned tonal hierarchy (Pearson r with Krumhansl-Kessler)",
         "",
         "| mode | learned vs KK | learned vs data | data vs KK | notes |",
