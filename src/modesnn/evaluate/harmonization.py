@@ -13,15 +13,14 @@ pitch class.  Numbers only, no I/O.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
-from modesnn.evaluate.harmony import SEVENTHS, TRIADS, _Grid, beat_length, harmony_figures
+from modesnn.evaluate.harmony import SEVENTHS, TRIADS, _Grid, beat_times, harmony_figures
 from modesnn.evaluate.harmony_table import mean_harmony
 from modesnn.music import Piece, Voice
 from modesnn.theory import Key
 
-__all__ = ["Harmonizer", "beat_chords", "chord_agreement", "chord_of", "evaluate_harmonizer"]
+__all__ = ["Harmonizer", "beat_chords", "chords_at", "chord_agreement", "chord_of", "evaluate_harmonizer"]
 
 Harmonizer = Callable[[Voice, Key, str], Piece]
 """harmonize(melody, key, meter) -> a piece whose top voice is the melody."""
@@ -54,23 +53,24 @@ def chord_of(pitches: list[int]) -> tuple[int, str] | None:
     return root, _TRIAD_OF[name] if has_third else "no third"
 
 
-def beat_chords(piece: Piece, n_beats: int | None = None) -> list[tuple[int, str] | None]:
-    """`chord_of` the pitches sounding on every beat (`beat_length` of the piece's meter, from time 0), for
-    `n_beats` beats (default: up to the end of the piece).  Empty piece: []."""
-    beat = beat_length(piece.meter)
+def chords_at(piece: Piece, times: list[float]) -> list[tuple[int, str] | None]:
+    """`chord_of` the pitches sounding (held notes included) at each time; None where nothing sounds."""
     grid = _Grid(piece)
-    if n_beats is None:
-        end = max((v.length for v in piece.voices), default=0.0)
-        n_beats = math.ceil(end / beat - 1e-6)
-    return [chord_of([p for p in grid.pitches_at(k * beat) if p is not None]) for k in range(n_beats)]
+    return [chord_of([p for p in grid.pitches_at(t) if p is not None]) for t in times]
+
+
+def beat_chords(piece: Piece) -> list[tuple[int, str] | None]:
+    """`chords_at` every beat of the piece (`harmony.beat_times`).  Empty piece: []."""
+    return chords_at(piece, beat_times(piece))
 
 
 def chord_agreement(reference: Piece, other: Piece) -> dict[str, float | int]:
-    """Beat by beat over the reference's beats that sound: the share where `other`'s chord has the same root
-    and quality ("agreement") and the same root ("root_agreement"), with the beat count.  A silent beat in
-    `other` disagrees.  No sounding beat in the reference: shares nan."""
-    ref = beat_chords(reference)
-    oth = beat_chords(other, len(ref))
+    """Beat by beat over the reference's beats that sound (both pieces read at the reference's beat times):
+    the share where `other`'s chord has the same root and quality ("agreement") and the same root
+    ("root_agreement"), with the beat count.  A silent beat in `other` disagrees.  No sounding beat in the
+    reference: shares nan."""
+    times = beat_times(reference)
+    ref, oth = chords_at(reference, times), chords_at(other, times)
     pairs = [(a, b) for a, b in zip(ref, oth, strict=True) if a is not None]
     n = len(pairs)
     same = sum(b is not None and a == b for a, b in pairs)
