@@ -8,15 +8,14 @@ No timestamps, so saving the same network twice gives the same bytes.
 from __future__ import annotations
 
 import json
-import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from modesnn.errors import ModelFileError
+from modesnn.io.atomic import write_bytes
 from modesnn.model.config import ModelConfig
 from modesnn.model.network import ModeSNN
 from modesnn.snn.creation import PairCounts
@@ -68,20 +67,15 @@ def model_bytes(model: ModeSNN) -> bytes:
 
 
 def save_model(model: ModeSNN, path: str | Path) -> Path:
-    """Write atomically: a temp file in the target folder, then rename."""
+    """Write atomically (`modesnn.io.atomic`: a temp file in the target folder, then rename)."""
     path = Path(path)
     data = model_bytes(model)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"{path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        write_bytes(path, data)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ModelFileError(f"{path}: cannot write model ({exc.strerror or exc})") from None
     return path
 
