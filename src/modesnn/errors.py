@@ -15,3 +15,11 @@ class ModelFileError(ModesnnError):
 
 class ExportError(ModesnnError):
     """An output could not be written."""
+
+
+class LearnedNothing(ModesnnError):
+    """Learning found no usable piece: no model is written (a model of nothing composes noise)."""
+
+
+class LimitExceeded(ModesnnError):
+    """An input passes one of the stated limits in `modesnn.limits` (the message names the limit)."""

@@ -6,12 +6,17 @@ import argparse
 import os
 from pathlib import Path
 
-from modesnn.cli.common import model_or_default, warn
+from modesnn.cli.common import model_or_default, progress_enabled, ticking, warn
 from modesnn.errors import ModesnnError
 from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
+from modesnn.limits import MAX_COMPOSE_LENGTH
 from modesnn.model import compose
 from modesnn.music import measure_length
 from modesnn.theory import midi_to_name, name_to_midi, parse_key
+from modesnn.workflows import check_length, check_seed_notes
+
+LONG_COMPOSE = 200
+"""Notes per voice from which composing takes a few seconds: an elapsed-time indicator is shown."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed-notes", metavar="NOTES",
                    help="one note per voice, top voice first, e.g. 'D5 B-4 G4 G2' (default: a tonic chord)")
     p.add_argument("--length", type=int, default=32, help="notes per voice before aligning to measures "
-                                                          "(default: 32)")
+                                                          f"(default: 32, at most {MAX_COMPOSE_LENGTH:,})")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same piece; default 0)")
     p.add_argument("--meter", help="meter such as 4/4 or 3/4 (default: the most common in training)")
     p.add_argument("--prior", choices=("learned", "fixed"), help="key -> pitch bias from learned weights "
@@ -39,9 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_outputs(paths: list[str]) -> None:
-    """Refuse before composing anything: unknown kinds, missing or unwritable folders."""
+    """Refuse before composing anything: unknown kinds, missing or unwritable folders, a path given twice."""
+    seen: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw)
+        same = seen.setdefault(path.resolve(), raw)
+        if same is not raw:
+            again = "twice" if same == raw else f"twice (as {same} and {raw})"
+            raise ModesnnError(f"{raw}: output given {again}")
         if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise ModesnnError(f"{raw}: unknown output kind {path.suffix or '(none)'!r}; "
                                f"use one of {' '.join(SUPPORTED_EXTENSIONS)}")
@@ -56,8 +66,7 @@ def _check_outputs(paths: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_outputs(args.output)
-    if args.length < 2:
-        raise ModesnnError(f"--length must be at least 2, got {args.length}")
+    check_length(args.length)
     if args.meter:
         try:
             measure_length(args.meter)
@@ -74,14 +83,14 @@ def run(args: argparse.Namespace) -> int:
         key = parse_key(args.key, model.config.modes)
     except ValueError as exc:
         raise ModesnnError(str(exc)) from None
-    if seeds is not None and len(seeds) != model.config.voices:
-        raise ModesnnError(f"--seed-notes: {len(seeds)} notes given, the model has {model.config.voices} voices "
-                           f"({', '.join(model.config.voice_names)})")
+    if seeds is not None:
+        check_seed_notes(model, seeds)
     if model.max_length and args.length > model.max_length:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes): "
              "later positions cycle back over the learned ones")
-    piece = compose(model, key, length=args.length, seed=args.seed, seed_notes=seeds, meter=args.meter,
-                    prior=args.prior)
+    with ticking(f"composing {args.length} notes per voice", progress_enabled() and args.length >= LONG_COMPOSE):
+        piece = compose(model, key, length=args.length, seed=args.seed, seed_notes=seeds, meter=args.meter,
+                        prior=args.prior)
     failed = 0
     for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
         if result.ok:
