@@ -28,7 +28,8 @@ def too_big(path: Path, data: bytes) -> str:
     if isinstance(notes, str):
         return notes
     if notes is not None and notes > MAX_NOTES_PER_FILE:
-        return f"{notes:,} notes, over the limit of {MAX_NOTES_PER_FILE:,} notes per file"
+        more = "+" if path.suffix.lower() in (".mid", ".midi") else ""  # MIDI counting stops past the limit
+        return f"{notes:,}{more} notes, over the limit of {MAX_NOTES_PER_FILE:,} notes per file"
     return ""
 
 
@@ -74,11 +75,56 @@ def _count_mxl(data: bytes) -> int | str:
 
 
 def _count_midi(data: bytes) -> int:
-    """Note-ons with a velocity, over every track (mido parses the events, no music21 objects are made)."""
-    import mido
+    """Note-ons with a velocity, over every track, from the raw events (no mido or music21 objects: mido
+    takes 5 s on 200,000 notes); stops once past the limit, so the time is bounded by it too."""
+    if data[:4] != b"MThd" or len(data) < 14:
+        raise ValueError("not a MIDI file")
+    pos, count = 8 + int.from_bytes(data[4:8], "big"), 0
+    while pos + 8 <= len(data) and count <= MAX_NOTES_PER_FILE:
+        chunk, size = data[pos: pos + 4], int.from_bytes(data[pos + 4: pos + 8], "big")
+        pos += 8
+        if chunk == b"MTrk":
+            count += _track_note_ons(data, pos, min(pos + size, len(data)), MAX_NOTES_PER_FILE + 1 - count)
+        pos += size
+    return count
 
-    mid = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    return sum(1 for track in mid.tracks for m in track if m.type == "note_on" and m.velocity > 0)
+
+def _varlen(data: bytes, i: int, end: int) -> tuple[int, int]:
+    value = 0
+    for _ in range(4):
+        if i >= end:
+            break
+        b = data[i]
+        i += 1
+        value = (value << 7) | (b & 0x7F)
+        if not b & 0x80:
+            break
+    return value, i
+
+
+def _track_note_ons(data: bytes, i: int, end: int, stop: int) -> int:
+    """Note-on events with velocity > 0 in one MTrk chunk (running status honoured), up to `stop`."""
+    count, status = 0, 0
+    while i < end and count < stop:
+        _, i = _varlen(data, i, end)  # delta time
+        if i >= end:
+            break
+        if data[i] & 0x80:
+            status, i = data[i], i + 1
+        elif not status:
+            raise ValueError("running status without a status byte")
+        if status == 0xFF:  # meta event: type, length, data
+            length, i = _varlen(data, i + 1, end)
+            i, status = i + length, 0
+        elif status in (0xF0, 0xF7):  # sysex: length, data
+            length, i = _varlen(data, i, end)
+            i, status = i + length, 0
+        else:
+            kind = status & 0xF0
+            if kind == 0x90 and i + 1 < end and data[i + 1] > 0:
+                count += 1
+            i += 1 if kind in (0xC0, 0xD0) else 2
+    return count
 
 
 def _count_abc(data: bytes) -> int:
