@@ -48,10 +48,11 @@ def _check_outputs(paths: list[str]) -> None:
     seen: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw)
-        same = seen.setdefault(path.resolve(), raw)
-        if same is not raw:
+        if path.resolve() in seen:
+            same = seen[path.resolve()]
             again = "twice" if same == raw else f"twice (as {same} and {raw})"
             raise ModesnnError(f"{raw}: output given {again}")
+        seen[path.resolve()] = raw
         if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise ModesnnError(f"{raw}: unknown output kind {path.suffix or '(none)'!r}; "
                                f"use one of {' '.join(SUPPORTED_EXTENSIONS)}")
