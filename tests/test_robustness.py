@@ -78,7 +78,8 @@ def test_a_value_the_data_model_refuses_is_a_skip(tmp_path: Path, corpus_cache, 
     monkeypatch.setattr("modesnn.corpus.loader.read_score", lenient)
     result = load_corpus([str(good)], progress=False, cache=False)
     assert result.pieces == []
-    assert result.skipped[0][1].startswith("cannot build the piece (ValueError: duration must be a positive finite number, got -1.0)")
+    why = result.skipped[0][1]
+    assert why == "cannot build the piece (ValueError: duration must be a positive finite number, got -1.0)"
 
 
 def test_learn_of_nothing_is_an_error_and_writes_no_model(mixed: Path, tmp_path: Path, corpus_cache, capsys) -> None:
