@@ -140,7 +140,7 @@ def test_the_same_output_twice_is_an_error(tmp_path, model_file, capsys, monkeyp
 def test_length_over_the_limit_is_refused_before_loading_a_model(tmp_path, capsys) -> None:
     assert main(["compose", "--model", str(tmp_path / "none.modesnn"), "--key", "C", "--length", "100000",
                  "-o", str(tmp_path / "x.mid")]) == 1
-    _one_line_error(capsys, "--length 100000", f"limit of {limits.MAX_COMPOSE_LENGTH:,} notes per voice")
+    _one_line_error(capsys, "--length: 100000 is over the", f"limit of {limits.MAX_COMPOSE_LENGTH:,} notes per voice")
 
 
 def _big_musicxml(notes_per_part: int) -> str:

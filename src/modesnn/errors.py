@@ -23,3 +23,11 @@ class LearnedNothing(ModesnnError):
 
 class LimitExceeded(ModesnnError):
     """An input passes one of the stated limits in `modesnn.limits` (the message names the limit)."""
+
+
+class SettingsError(ModesnnError, ValueError):
+    """A setting is out of its range (the message names the field); raised at construction, never rewritten."""
+
+
+class ComposeError(ModesnnError, ValueError):
+    """A composition request the model cannot serve (unknown mode, wrong seed-note count, ...)."""

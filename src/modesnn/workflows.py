@@ -121,11 +121,10 @@ def check_composable(model: ModeSNN, label: str = "the model") -> None:
 
 
 def check_length(length: int, option: str = "--length") -> None:
-    """Notes per voice: at least 2, at most MAX_COMPOSE_LENGTH (checked before composing)."""
-    if length < 2:
-        raise ModesnnError(f"{option} must be at least 2, got {length}")
+    """Notes per voice at most MAX_COMPOSE_LENGTH, checked before composing (the lower bound, 2, is
+    ComposeSettings')."""
     if length > MAX_COMPOSE_LENGTH:
-        raise LimitExceeded(f"{option} {length} is over the limit of {MAX_COMPOSE_LENGTH:,} notes per voice")
+        raise LimitExceeded(f"{option}: {length} is over the limit of {MAX_COMPOSE_LENGTH:,} notes per voice")
 
 
 def check_seed_notes(model: ModeSNN, seeds: list[int], option: str = "--seed-notes") -> None:

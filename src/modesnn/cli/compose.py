@@ -7,11 +7,10 @@ import os
 from pathlib import Path
 
 from modesnn.cli.common import model_or_default, progress_enabled, ticking, warn
-from modesnn.errors import ModesnnError
+from modesnn.errors import ModesnnError, SettingsError
 from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
 from modesnn.limits import MAX_COMPOSE_LENGTH
-from modesnn.model import compose
-from modesnn.music import measure_length
+from modesnn.model import ComposeSession, ComposeSettings
 from modesnn.theory import midi_to_name, name_to_midi, parse_key
 from modesnn.workflows import check_length, check_seed_notes
 
@@ -36,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--meter", help="meter such as 4/4 or 3/4 (default: the most common in training)")
     p.add_argument("--prior", choices=("learned", "fixed"), help="key -> pitch bias from learned weights "
                                                                   "(default) or the release's fixed prior")
+    p.add_argument("--end", choices=("align", "causal"), default="align",
+                   help="align: cut the voices at a barline and end on the tonic chord afterwards (default); "
+                        "causal: choose the last notes to reach a barline on the tonic chord, never changing a note "
+                        "already decided (as a live stream does)")
     p.add_argument("--tempo", type=float, help="tempo in quarter notes per minute (default 80)")
     p.add_argument("--soundfont", help="General MIDI soundfont for .wav (default: found on the system)")
     p.add_argument("-o", "--output", action="append", required=True, metavar="OUT",
@@ -67,31 +70,31 @@ def _check_outputs(paths: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_outputs(args.output)
-    check_length(args.length)
-    if args.meter:
-        try:
-            measure_length(args.meter)
-        except ValueError as exc:
-            raise ModesnnError(f"--meter: {exc}") from None
     seeds = None
     if args.seed_notes:
         try:
-            seeds = [name_to_midi(n) for n in args.seed_notes.replace(",", " ").split()]
+            seeds = tuple(name_to_midi(n) for n in args.seed_notes.replace(",", " ").split())
         except ValueError as exc:
             raise ModesnnError(f"--seed-notes: {exc}") from None
+    chosen = {"prior": args.prior} if args.prior else {}
+    try:
+        settings = ComposeSettings(length=args.length, meter=args.meter, seed_notes=seeds, end=args.end, **chosen)
+    except SettingsError as exc:  # name the option the user typed
+        field = str(exc).split(":", 1)[0].removeprefix("ComposeSettings.")
+        raise ModesnnError(f"--{field.replace('_', '-')}:{str(exc).split(':', 1)[1]}") from None
+    check_length(args.length)
     model = model_or_default(args.model)
     try:
         key = parse_key(args.key, model.config.modes)
     except ValueError as exc:
         raise ModesnnError(str(exc)) from None
     if seeds is not None:
-        check_seed_notes(model, seeds)
+        check_seed_notes(model, list(seeds))
     if model.max_length and args.length > model.max_length:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes): "
              "later positions cycle back over the learned ones")
     with ticking(f"composing {args.length} notes per voice", progress_enabled() and args.length >= LONG_COMPOSE):
-        piece = compose(model, key, length=args.length, seed=args.seed, seed_notes=seeds, meter=args.meter,
-                        prior=args.prior)
+        piece = ComposeSession(model, key, settings, seed=args.seed).finish()
     failed = 0
     for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
         if result.ok:
