@@ -211,7 +211,7 @@ class _Composer:
     def touched(self, spikes, winners: np.ndarray) -> np.ndarray:
         """Sequence-memory neurons this slot touched (still active, or fired), sorted, except its winners."""
         net, kind = self.net, self.lay.kind
-        ids = np.concatenate([net.active % net.n, spikes.neuron])
+        ids = np.concatenate([net.state.active_ids(), spikes.neuron])
         k = kind[ids]
         ids = _sorted_unique(ids[(k == PITCH) | (k == DURATION)])
         if ids.size:
