@@ -37,13 +37,12 @@ def composition(sim, seed: int):
     """A composition-like schedule of one simulation: per window, an input, emitted spikes, a noisy run
     without plasticity and silenced neurons; yields after each window with what it produced."""
     rng = np.random.default_rng(seed)
-    noise_rng = np.random.default_rng(seed + 100)
     sim.group("bias").load_state(bias_state(seed))
     for w in range(12):
         ids = rng.choice(N, 8, replace=False)
         if w % 3 == 2:
             sim.emit(rng.choice(N, 3, replace=False), sim.t + rng.integers(0, 5, 3))
-        rec = sim.run(40, ids, rng.uniform(5, 30, ids.size), plastic=False, grow=False, noise=(2.0, noise_rng))
+        rec = sim.run(40, ids, rng.uniform(5, 30, ids.size), plastic=False, grow=False, noise=(2.0, seed + 100))
         sim.silence(rng.choice(N, 10, replace=False))
         yield [(int(s), int(i)) for s, i in zip(rec.step, rec.neuron, strict=True)], sim.potential(np.arange(N))
 

@@ -367,7 +367,7 @@ def compose(
                 net.emit(np.concatenate([fallback_ids, comp.active_keys]),
                          np.concatenate([fallback_steps, np.full(comp.active_keys.size, net.t, np.int64)]))
             t0 = net.t
-            noise = (c.noise_sigma, comp.rng) if c.noise_sigma > 0 and k >= n_seed else None
+            noise = (c.noise_sigma, seed) if c.noise_sigma > 0 and k >= n_seed else None
             spikes = net.run(slot, ids, cur, plastic=False, grow=False, noise=noise)
             if k < n_seed:
                 history.append(seed_ids)
