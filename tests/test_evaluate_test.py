@@ -12,6 +12,7 @@ import pytest
 
 from modesnn.cli import main
 from modesnn.evaluate.keyfinding import (
+    final_pitch_class,
     find_key,
     find_key_hierarchy,
     hierarchy_key_profiles,
@@ -19,6 +20,7 @@ from modesnn.evaluate.keyfinding import (
     pitch_class_histogram,
 )
 from modesnn.theory import KK_PROFILES, all_keys
+from modesnn.theory import parse_key as key_of
 
 
 def _collection(name: str) -> Path:
@@ -72,9 +74,15 @@ def test_hierarchy_profiles_are_the_mode_profile_at_every_tonic() -> None:
 def test_hierarchy_finder_uses_note_counts(shte_model, shte_pieces) -> None:
     modes = {m: shte_model.mode_profile(m) for m in shte_model.config.modes}
     for piece in shte_pieces[:10]:
-        est = find_key_hierarchy(piece, modes)
+        est = find_key_hierarchy(piece, modes, final_weight=0.0)
         ref = find_key(pitch_class_histogram(piece), hierarchy_key_profiles(modes))
         assert est.key == ref.key and est.r == pytest.approx(ref.r)
+        # the phrase-end term: the key on the final gets exactly final_weight more
+        with_final = find_key_hierarchy(piece, modes, final_weight=0.05)
+        final = final_pitch_class(piece)
+        for name, r in ref.correlations.items():
+            bonus = 0.05 if key_of(name).tonic == final else 0.0
+            assert with_final.correlations[name] == pytest.approx(r + bonus)
     hits = sum(find_key_hierarchy(p, modes).key == p.key for p in shte_pieces)
     assert hits / len(shte_pieces) >= 0.9  # SHTE exercises are plainly tonal
 

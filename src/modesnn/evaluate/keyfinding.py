@@ -175,7 +175,31 @@ def hierarchy_key_profiles(mode_profiles: Mapping[str, np.ndarray]) -> dict[str,
             for k in all_keys(tuple(mode_profiles))}
 
 
-def find_key_hierarchy(piece: Piece, mode_profiles: Mapping[str, np.ndarray]) -> KeyEstimate:
-    """The learned-hierarchy key finder: note-count histogram (the network learns per note, not per
-    quarter length) against `hierarchy_key_profiles`."""
-    return find_key(piece, hierarchy_key_profiles(mode_profiles), weighted=False)
+FINAL_WEIGHT = 0.05
+"""Phrase-end term of the learned-hierarchy finder: added to the r of every key whose tonic is the final (the
+lowest sounding voice's last note).  Chosen on the default model's own training pieces, the Bach chorales
+(exact keys 0.817 with 0, 0.837 with 0.05, 0.825 with 0.1), never on a test corpus."""
+
+
+def final_pitch_class(piece: Piece) -> int | None:
+    """Pitch class of the last sounding note of the lowest voice that sounds (None for a silent piece)."""
+    for voice in reversed(piece.voices):
+        for note in reversed(voice.notes):
+            if note.pitch is not None:
+                return note.pitch % 12
+    return None
+
+
+def find_key_hierarchy(piece: Piece, mode_profiles: Mapping[str, np.ndarray],
+                       final_weight: float = FINAL_WEIGHT) -> KeyEstimate:
+    """The learned-hierarchy key finder: the note-count histogram (the network learns per note, not per
+    quarter length) correlated with `hierarchy_key_profiles`, plus `final_weight` for keys whose tonic is the
+    piece's final (cadences end on the tonic).  Ties go to the key listed first."""
+    base = find_key(piece, hierarchy_key_profiles(mode_profiles), weighted=False)
+    final = final_pitch_class(piece)
+    if not final_weight or final is None:
+        return base
+    keys = {k.name: k for k in all_keys(tuple(mode_profiles))}
+    scores = {n: r + (final_weight if keys[n].tonic == final else 0.0) for n, r in base.correlations.items()}
+    order = sorted(scores, key=lambda n: -scores[n])  # stable: ties keep the listed order
+    return KeyEstimate(keys[order[0]], scores[order[0]], keys[order[1]], scores[order[1]], scores)
