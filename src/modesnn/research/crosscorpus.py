@@ -116,6 +116,21 @@ def composed_vs_corpus(model, pieces: list[Piece], seeds: int = 2, length: int =
             "corpus": {m: mk.get(m) for m in COMPOSED}}
 
 
+def modal_pieces(model, pieces: list[Piece]) -> dict:
+    """The corpus's own church-mode pieces judged as the model's are (final, characteristic degree, and r with
+    the degree counts the model heard in that mode, where it learned it)."""
+    from modesnn.research.modal import CHARACTERISTIC, judge_modal, summarise_modal
+
+    out = {}
+    for mode in CHARACTERISTIC:
+        chosen = [p for p in pieces if p.key_source in LABELLED and p.key.mode == mode]
+        if chosen:
+            heard = model.heard_degrees.get(mode)
+            ref = heard if heard is not None and heard.any() else None
+            out[mode] = summarise_modal([judge_modal(p, reference=ref) for p in chosen])
+    return out
+
+
 def evaluate_test_sources(model, sources: list[str], aarden_essen: bool = True, progress: bool = False,
                           log=None) -> dict:
     """Every test source scored on its own (one bad source is an error before anything is written)."""
@@ -135,6 +150,7 @@ def evaluate_test_sources(model, sources: list[str], aarden_essen: bool = True, 
             "key_finding": key_finding(model, corpus.pieces, aarden_essen),
             "profile_r": profile_r(model, corpus.pieces),
             "composed": composed_vs_corpus(model, corpus.pieces),
+            "modal_pieces": modal_pieces(model, corpus.pieces),
         }
     from modesnn.research.modal import compose_modal
 

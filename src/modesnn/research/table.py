@@ -65,10 +65,14 @@ def _csv(v) -> str:
     return str(v)
 
 
+HARMONY_PLOTTED = (("harmony_triads_sevenths", "harmony: triads and sevenths"),
+                   ("harmony_parallels_per_100", "harmony: parallels / 100 moves"),
+                   ("harmony_repeated_notes", "harmony: repeated notes"))
+
+
 def _metrics(rows: list[dict]) -> list[tuple[str, str]]:
-    harmony = sorted({k for r in rows for k in r if k.startswith("harmony_") and r[k] is not None})
-    chosen = [(k, t) for k, t in PLOTTED if any(r.get(k) is not None for r in rows)]
-    return chosen + [(k, k.removeprefix("harmony_").replace("_", " ")) for k in harmony[:3]]
+    chosen = [(k, t) for k, t in PLOTTED + HARMONY_PLOTTED if any(r.get(k) is not None for r in rows)]
+    return chosen
 
 
 def _key(v) -> str:
