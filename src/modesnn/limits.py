@@ -12,7 +12,7 @@ MAX_NOTES_PER_FILE = 20_000
 music21 takes about 25 s and several hundred MB at 20,000 (issue 16: 200,000 ran past 300 s and 941 MB)."""
 
 MAX_QUARTERS_PER_FILE = 4_000
-"""Length of one MIDI file in quarter notes (1,000 bars of 4/4; a chorale has about 64).  A MIDI file can
+"""Length of one MIDI file or ABC tune in quarter notes (1,000 bars of 4/4; a chorale has about 64).  A MIDI file can
 declare a note of millions of beats in a few bytes, and music21 then ties it over every bar: the fuzz suite's
 one hang.  Four such tracks take 10 s to parse at this limit (105 s at 20,000).  Checked from the events
 before the score is built."""

@@ -18,7 +18,7 @@ from modesnn.limits import MAX_FILE_BYTES, MAX_NOTES_PER_FILE, MAX_QUARTERS_PER_
 
 _XML_NOTE = re.compile(rb"<note[\s>/]")
 _ABC_FIELD = re.compile(rb"^\s*[A-Za-z+]:", re.M)
-_ABC_LENGTH = re.compile(rb"[A-Ga-gz][,']*(\d{0,12})(/*)(\d{0,12})")  # a note and its length: c, c2, c/2, c3/2
+_ABC_NOTE = re.compile(rb"[A-Ga-gz][,']*(\d{0,12})(/*)(\d{0,12})")  # a note and its length: c, c2, c/2, c3/2
 _ABC_UNIT = re.compile(rb"^\s*L:\s*(\d{1,12})\s*/\s*(\d{1,12})")
 _ABC_STRIP = re.compile(rb'"[^"\n]*"|![^!\n]*!|%[^\n]*')  # chord symbols, decorations, comments
 
@@ -150,21 +150,26 @@ def _track_note_ons(data: bytes, i: int, end: int, stop: int) -> int:
 
 def _count_abc(data: bytes) -> int | str:
     """Note letters (and rests 'z') outside header fields, chord symbols, decorations and comments; a skip
-    reason instead when the notes' written lengths add up past MAX_QUARTERS_PER_FILE (music21 ties a note of
-    99999999 units over every bar, as it does for MIDI)."""
+    reason instead when one tune's written lengths add up past MAX_QUARTERS_PER_FILE (music21 ties a huge
+    note over every bar, as for MIDI).  A bar longer than its meter can also be slow to re-bar in music21
+    (`bestTimeSignature`), but how slow depends on the divisors of its length, not on the length (Josquin's
+    one-bar voices in music21's corpus read in 0.1 s): that is left to MAX_PARSE_SECONDS."""
     body = _ABC_STRIP.sub(b"", data)
-    count, quarters, unit = 0, 0.0, 0.5  # unit: quarters per 'L:' length (default 1/8)
+    count, tune, longest = 0, 0.0, 0.0
+    unit = 0.5  # quarters per 'L:' length (default 1/8)
     for line in body.splitlines():
         m = _ABC_UNIT.match(line)
         if m:
             unit = 4 * int(m.group(1)) / max(1, int(m.group(2)))
             continue
         if _ABC_FIELD.match(line):
+            if line.lstrip().startswith(b"X:"):  # a new tune of a collection
+                tune = 0.0
             continue
-        for note in _ABC_LENGTH.finditer(line):
+        for note in _ABC_NOTE.finditer(line):
             num, slashes, den = note.groups()
-            count += 1
-            quarters += unit * int(num or 1) / (int(den) if den else 2 ** len(slashes))
-    if quarters > MAX_QUARTERS_PER_FILE:
-        return f"{quarters:,.0f} quarter notes long, over the limit of {MAX_QUARTERS_PER_FILE:,} per file"
+            count, tune = count + 1, tune + unit * int(num or 1) / (int(den) if den else 2 ** len(slashes))
+            longest = max(longest, tune)
+    if longest > MAX_QUARTERS_PER_FILE:
+        return f"{longest:,.0f} quarter notes long, over the limit of {MAX_QUARTERS_PER_FILE:,} per score"
     return count
