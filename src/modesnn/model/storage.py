@@ -20,21 +20,23 @@ from modesnn.limits import MAX_MODEL_FILE_BYTES
 from modesnn.model.config import ModelConfig
 from modesnn.model.header import check_header, decompress, read_header
 from modesnn.model.network import ModeSNN
-from modesnn.snn.creation import PairCounts
 
 MAGIC = b"MODESNN\x00"
 FORMAT_VERSION = 2
+LEARNED_GROUPS = ("sequence", "sms_to_key", "sms_to_mode")
+"""The synapse groups a model file keeps (the hierarchy is rebuilt from the config; key -> pitch is per
+composition)."""
 
 
 def _model_arrays(model: ModeSNN) -> tuple[dict, dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {}
-    for name in ("sequence", "sms_to_key", "sms_to_mode"):
-        for field, arr in model.net.groups[name].state().items():
-            arrays[f"{name}.{field}"] = arr
-    for i, rule in enumerate(model.net.rules):
-        arrays[f"rule{i}.keys"] = rule.counts.keys
-        arrays[f"rule{i}.counts"] = rule.counts.counts
-        arrays[f"rule{i}.stdp"] = rule.counts.stdp
+    for name, arr in model.net.state_dict().items():
+        kind, rest = name.split(".", 1)
+        which, field = rest.rsplit(".", 1)
+        if kind == "groups" and which in LEARNED_GROUPS:
+            arrays[f"{which}.{field}"] = arr
+        elif kind == "rules":
+            arrays[f"rule{which}.{field}"] = arr
     for mode, counts in model.heard_degrees.items():
         arrays[f"heard_degrees.{mode}"] = counts
     for key, counts in model.heard_keys.items():
@@ -122,12 +124,11 @@ def load_model(path: str | Path) -> ModeSNN:
 def _restore(config: ModelConfig, meta: dict, arrays: dict[str, np.ndarray]) -> ModeSNN:
     model = ModeSNN(config)
     model.layout.ensure_positions(int(meta["positions"]))
-    for name in ("sequence", "sms_to_key", "sms_to_mode"):
-        state = {f: arrays[f"{name}.{f}"] for f in ("pre", "post", "w", "delay")}
-        model.net.groups[name].load_state(state)
-        model.net.history_steps = max(model.net.history_steps, int(state["delay"].max(initial=0)) + 1)
-    for i, rule in enumerate(model.net.rules):
-        rule.counts = PairCounts(arrays[f"rule{i}.keys"], arrays[f"rule{i}.counts"], arrays[f"rule{i}.stdp"])
+    learned = {f"groups.{name}.{f}": arrays[f"{name}.{f}"] for name in LEARNED_GROUPS
+               for f in ("pre", "post", "w", "delay")}
+    learned.update({f"rules.{i}.{f}": arrays[f"rule{i}.{f}"] for i in range(len(model.net.rules))
+                    for f in ("keys", "counts", "stdp")})
+    model.net.load_state_dict(learned)
     for mode in model.heard_degrees:
         model.heard_degrees[mode] = arrays[f"heard_degrees.{mode}"]
     for key in model.heard_keys:
