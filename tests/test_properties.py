@@ -119,7 +119,8 @@ def test_voices_from_durations(pitches, data) -> None:
     voice = voice_from_durations("s", pitches, durations)
     assert [n.pitch for n in voice.notes] == pitches
     assert voice.length == pytest.approx(sum(durations))
-    assert all(b.onset == pytest.approx(a.onset + a.duration) for a, b in zip(voice.notes, voice.notes[1:]))
+    assert all(b.onset == pytest.approx(a.onset + a.duration)
+               for a, b in zip(voice.notes, voice.notes[1:], strict=False))
     assert voice.pitches == [p for p in pitches if p is not None]
 
 

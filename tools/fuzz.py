@@ -229,7 +229,8 @@ def run_cases(cases: list[Case], jobs: int = 2, timeout: float = 20.0,
     results: dict[int, tuple[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="modesnn-fuzz-") as tmp:
         ctx = multiprocessing.get_context("fork")
-        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(str(Path(tmp) / "cache"), parse_seconds), maxtasksperchild=100)
+        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(str(Path(tmp) / "cache"), parse_seconds),
+                        maxtasksperchild=100)
         try:
             pending = [(c.index, pool.apply_async(run_case, (c, timeout, tmp))) for c in cases]
             for index, res in pending:
