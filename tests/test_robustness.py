@@ -143,6 +143,13 @@ def test_length_over_the_limit_is_refused_before_loading_a_model(tmp_path, capsy
     _one_line_error(capsys, "--length: 100000 is over the", f"limit of {limits.MAX_COMPOSE_LENGTH:,} notes per voice")
 
 
+def test_lanes_over_the_limit_are_refused_before_reading(tmp_path, capsys) -> None:
+    out = tmp_path / "m.modesnn"
+    assert main(["learn", str(tmp_path / "missing"), "--lanes", "1000000", "-o", str(out)]) == 1
+    _one_line_error(capsys, "--lanes: 1000000 is over the limit of 1,024")
+    assert not out.exists()
+
+
 def _big_musicxml(notes_per_part: int) -> str:
     parts = tuple((name, tuple(pitches[i % len(pitches)] for i in range(notes_per_part))) for name, pitches in SATB)
     return musicxml(parts=parts)
