@@ -243,3 +243,13 @@ def test_the_time_limit_keeps_a_callers_timer(monkeypatch) -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_an_xml_entity_bomb_is_a_skip(tmp_path, corpus_cache) -> None:
+    """'Billion laughs' in a MusicXML file: expat's amplification limit refuses it, as a one-line skip."""
+    entities = "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY l0 "lol">{entities}]>'
+            + musicxml().split("?>", 1)[1].replace("<part-name>Soprano", "<part-name>&l9;Soprano"))
+    (tmp_path / "bomb.xml").write_text(bomb)
+    result = load_corpus([str(tmp_path)], progress=False)
+    assert result.pieces == [] and "amplification" in result.skipped[0][1]
