@@ -177,6 +177,7 @@ def test_evaluate_harmonize_skips_with_a_note_then_runs_a_harmoniser(model_path,
     assert h["figures"]["one_pitch_class"] == 1.0 and h["bach_figures"]["triads_sevenths"] > 0.5
     report = (out / "report.md").read_text()
     assert "## Held-out harmonisation" in report and "chord root and quality agree with Bach" in report
+    assert 0 <= h["tonic_drone"]["agreement"] <= 1 and "floor: the tonic triad" in report
     assert "## Three pieces" in report
     for name in ("roll_1.png", "score_1.png"):
         assert (out / name).stat().st_size > 5000

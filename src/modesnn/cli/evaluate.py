@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                             log=warn, jobs=args.jobs)
     if args.harmonize:
         t1 = time.perf_counter()
-        result["harmonization"] = _harmonization(model, corpus.pieces, progress)
+        result["harmonization"] = held_out_harmonization(model, corpus.pieces)
         result["timing"]["harmonization"] = round(time.perf_counter() - t1, 3)
     if not args.no_plots:
         t1 = time.perf_counter()
@@ -133,11 +133,11 @@ def harmonizer_of(model):
     return lambda melody, key, meter: harmonize(model, melody, key, meter=meter)
 
 
-def _harmonization(model, pieces: list, progress: bool) -> dict:
+def held_out_harmonization(model, pieces: list) -> dict:
     """The held-out test: learn a model of the same configuration on the training split (so it never heard
     the held-out chorales), harmonise their sopranos, compare with Bach.  Skipped with a note when the model
     cannot harmonise."""
-    from modesnn.evaluate.harmonization import evaluate_harmonizer
+    from modesnn.evaluate.harmonization import evaluate_harmonizer, tonic_drone
     from modesnn.evaluate.harmony import held_out_split
 
     if harmonizer_of(model) is None:
@@ -149,6 +149,8 @@ def _harmonization(model, pieces: list, progress: bool) -> dict:
     seconds = time.perf_counter() - t0
     result = evaluate_harmonizer(held, harmonizer_of(learner))
     result.pop("examples", None)
+    floor = evaluate_harmonizer(held, tonic_drone)
+    result["tonic_drone"] = {k: floor[k] for k in ("agreement", "root_agreement", "beats")}
     result["harmonizer"] = f"a {type(model).__name__} of the model's configuration"
     result["learned_on"] = f"it learned the other {len(train)} pieces ({seconds:.0f} s), not these."
     return result
