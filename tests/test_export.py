@@ -350,7 +350,9 @@ def test_failure_at_the_last_step_leaves_nothing(piece: Piece, tmp_path: Path,
 
 def test_written_file_has_normal_permissions(piece: Piece, tmp_path: Path) -> None:
     mode = export.write(piece, tmp_path / "p.mid").stat().st_mode & 0o777
-    assert mode == 0o666 & ~export._umask()
+    from modesnn.io.atomic import file_mode
+
+    assert mode == file_mode()
 
 
 def test_overlapping_notes_are_refused(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ import tempfile
 import time
 import wave
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import mido
 
 from modesnn.errors import ExportError
+from modesnn.io.atomic import atomic_path
 from modesnn.music import Piece
 from modesnn.theory import LETTER_PC, key_signature, mido_key_name, music21_mode_name, spelling_map
 
@@ -499,12 +500,6 @@ def _render_wav(midi: bytes, out: Path, soundfont: str | os.PathLike[str] | None
 # ------------------------------------------------------------------------------------------ atomic writes
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _check_target(path: Path) -> None:
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a folder")
@@ -517,26 +512,13 @@ def _check_target(path: Path) -> None:
 
 @contextmanager
 def _atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; move it onto `path` only if the body succeeds."""
+    """`modesnn.io.atomic_path` with the target checked first and OSError as a one-line ExportError."""
     _check_target(path)
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with atomic_path(path) as tmp:
+            yield tmp
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
-        os.replace(tmp, path)
-    except OSError as exc:
-        with suppress(OSError):
-            tmp.unlink()
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 class _Renderer:
