@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
                    help=f"worker processes composing the network's pieces (default: {DEFAULT_JOBS}, the cores up "
                         "to 2; the pieces are the same for any number)")
+    p.add_argument("--paper", metavar="MODEL",
+                   help="a model of the paper preset learned from the same sources, judged beside the model "
+                        "(system 'paper')")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots and pictures")
     p.add_argument("--harmonize", action="store_true",
                    help="also the held-out harmonisation test: every 10th piece of the sources is held out, a "
@@ -59,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ModesnnError(f"{args.output}: exists and is not a folder")
     model = model_or_default(args.model)
+    paper = model_or_default(args.paper) if args.paper else None
     try:
         keys = parse_keys(args.keys, model.config.modes)
     except ValueError as exc:
@@ -77,10 +81,10 @@ def run(args: argparse.Namespace) -> int:
     if model.max_length and args.length > model.max_length:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes)")
     result = run_evaluation(model, corpus.pieces, keys, range(args.seeds), length=args.length, progress=progress,
-                            log=warn, jobs=args.jobs)
+                            log=warn, jobs=args.jobs, paper=paper)
     if args.harmonize:
         t1 = time.perf_counter()
-        result["harmonization"] = _harmonization(model, corpus.pieces, progress)
+        result["harmonization"] = held_out_harmonization(model, corpus.pieces)
         result["timing"]["harmonization"] = round(time.perf_counter() - t1, 3)
     if not args.no_plots:
         t1 = time.perf_counter()
@@ -99,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name:<16} {_f(m.get('diatonic')):>7} {_f(m.get('tonal_coherence')):>6} "
               f"{_f(m.get('key_exact')):>9} {_f(m.get('distinct_pitch_classes'), 2):>5} "
               f"{_f(m.get('pitch_class_entropy'), 2):>7}")
-    print(harmony_text(result["harmony"], {"model": "model", "fixed_prior": "fixed", "markov": "markov",
-                                           "ngram": "ngram", "degree_markov": "deg.markov",
+    print(harmony_text(result["harmony"], {"model": "model", "paper": "paper", "fixed_prior": "fixed",
+                                           "markov": "markov", "ngram": "ngram", "degree_markov": "deg.markov",
                                            "random_diatonic": "random", "corpus": "corpus"}))
     n_files = len(paths) + 2 * len(result.get("pictures") or [])
     print(f"wrote {n_files} files to {out} in {result['timing']['total']:.1f} s")
@@ -133,11 +137,11 @@ def harmonizer_of(model):
     return lambda melody, key, meter: harmonize(model, melody, key, meter=meter)
 
 
-def _harmonization(model, pieces: list, progress: bool) -> dict:
+def held_out_harmonization(model, pieces: list) -> dict:
     """The held-out test: learn a model of the same configuration on the training split (so it never heard
     the held-out chorales), harmonise their sopranos, compare with Bach.  Skipped with a note when the model
     cannot harmonise."""
-    from modesnn.evaluate.harmonization import evaluate_harmonizer
+    from modesnn.evaluate.harmonization import evaluate_harmonizer, tonic_drone
     from modesnn.evaluate.harmony import held_out_split
 
     if harmonizer_of(model) is None:
@@ -149,6 +153,8 @@ def _harmonization(model, pieces: list, progress: bool) -> dict:
     seconds = time.perf_counter() - t0
     result = evaluate_harmonizer(held, harmonizer_of(learner))
     result.pop("examples", None)
+    floor = evaluate_harmonizer(held, tonic_drone)
+    result["tonic_drone"] = {k: floor[k] for k in ("agreement", "root_agreement", "beats")}
     result["harmonizer"] = f"a {type(model).__name__} of the model's configuration"
     result["learned_on"] = f"it learned the other {len(train)} pieces ({seconds:.0f} s), not these."
     return result

@@ -39,11 +39,12 @@ __all__ = [
     "write_report",
 ]
 
-SYSTEMS = ("model", "fixed_prior", "markov", "ngram", "degree_markov", "random_diatonic")
+SYSTEMS = ("model", "paper", "fixed_prior", "markov", "ngram", "degree_markov", "random_diatonic")
 """Generating systems, in report order; "corpus" (the training pieces) is added beside them."""
 
 SYSTEM_LABELS = {
     "model": "model (learned prior)",
+    "paper": "paper preset",
     "fixed_prior": "network, fixed prior",
     "markov": "unconditioned Markov",
     "ngram": "key-conditioned n-gram",
@@ -158,6 +159,7 @@ def run_evaluation(
     progress: bool = False,
     log: Callable[[str], None] | None = None,
     jobs: int = 1,
+    paper=None,
 ) -> dict:
     """Generate `len(keys) x len(seeds)` pieces with every system (same keys, seeds and length), score each
     with `all_metrics` against the requested key, and score the training `pieces` with their labelled key.
@@ -168,6 +170,9 @@ def run_evaluation(
 
     jobs > 1 composes the network's pieces in that many forked worker processes (Linux/macOS; each has its
     own copy of the model); the pieces are the same as with jobs=1, in the same order.
+
+    paper: a model of the paper preset (independent voice segments on note slots) composed as the system
+    "paper" beside the model; the "fixed_prior" system is composed only when the model is the paper's network.
     """
     from tqdm import tqdm
 
@@ -180,6 +185,11 @@ def run_evaluation(
         "model": lambda k, s: compose(model, k, length=length, seed=s, prior="learned"),
         "fixed_prior": lambda k, s: compose(model, k, length=length, seed=s, prior="fixed"),
     }
+    if getattr(model, "preset", "paper") != "paper":  # the fixed key prior is a variant of the paper's network
+        del generators["fixed_prior"]
+    if paper is not None:  # the paper's network learned from the same sources, judged beside the model
+        generators = {"model": generators.pop("model"),
+                      "paper": lambda k, s: compose(paper, k, length=length, seed=s), **generators}
     timing: dict[str, float] = {}
     for name, cls in BASELINES.items():
         t0 = time.perf_counter()
