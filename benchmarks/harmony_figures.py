@@ -24,7 +24,7 @@ from modesnn.corpus import load_corpus
 from modesnn.evaluate.baselines import ScaleDegreeMarkov
 from modesnn.evaluate.harmony import harmony_figures
 from modesnn.evaluate.harmony_table import harmony_checks, harmony_text, mean_harmony, reference_slice
-from modesnn.evaluate.report import parse_keys
+from modesnn.evaluate.run import parse_keys
 
 _STATE: dict = {}
 

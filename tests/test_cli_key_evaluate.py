@@ -10,7 +10,7 @@ import pytest
 from modesnn.cli import main
 from modesnn.corpus import load_corpus
 from modesnn.evaluate.harmony_table import HARMONY_ROWS
-from modesnn.evaluate.report import SYSTEM_LABELS, SYSTEMS
+from modesnn.evaluate.run import SYSTEM_LABELS, SYSTEMS
 from modesnn.model import ModeSNN, save_model
 from modesnn.theory import parse_key
 

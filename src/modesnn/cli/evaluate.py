@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from modesnn.evaluate.harmony_table import harmony_text
-    from modesnn.evaluate.report import check_sentences, parse_keys
+    from modesnn.evaluate.report import check_sentences
+    from modesnn.evaluate.run import parse_keys
     from modesnn.workflows.evaluate import evaluate_model
 
     if args.seeds < 1:

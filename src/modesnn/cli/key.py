@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from modesnn.evaluate.report import compare_key_finders
+    from modesnn.evaluate.keycompare import compare_key_finders
 
     model = model_or_default(args.model)
     corpus = load_corpus(args.files, key_from=args.key_from, voices=args.voices, progress=progress_enabled())

@@ -18,7 +18,8 @@ def evaluate_model(model, keys: list[Key], seeds: Iterable[int], length: int, ou
     """Evaluate `model` (and `paper`, a paper-preset model of the same sources, when given) on keys x seeds;
     write the report into `out`.  Returns (the result dict of metrics.json, the number of files written)."""
     from modesnn.evaluate.pictures import write_piece_pictures
-    from modesnn.evaluate.report import run_evaluation, write_report
+    from modesnn.evaluate.report import write_report
+    from modesnn.evaluate.run import run_evaluation
 
     if not model.sources:
         raise ModesnnError("the model does not record the sources it learned, so the baselines cannot be fitted "
