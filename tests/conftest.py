@@ -77,3 +77,13 @@ def piece_to_stream(piece):
     from modesnn.evaluate.keycompare import piece_to_stream as convert
 
     return convert(piece)
+
+
+SLOW_FIXTURES = frozenset({"shte_model", "shte_pieces", "shte_four_files"})
+"""Tests that use these learn a model or parse a corpus: marked `slow` (`pytest -m "not slow"` skips them)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

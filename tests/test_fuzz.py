@@ -37,6 +37,7 @@ def seeds(shte_dir):  # shte_dir: skips when the shared SHTE data is absent, as 
     return found
 
 
+@pytest.mark.slow
 def test_mutants_through_reader_and_loader_give_no_traceback_and_no_hang(seeds, capsys) -> None:
     import time
 
@@ -59,6 +60,7 @@ def test_mutation_is_seeded(seeds) -> None:
     assert len({c.data for c in a}) > 30
 
 
+@pytest.mark.slow
 def test_the_good_files_of_a_mixed_batch_are_all_read(seeds, tmp_path: Path, corpus_cache, monkeypatch) -> None:
     from modesnn import limits
 

@@ -155,6 +155,7 @@ def _big_musicxml(notes_per_part: int) -> str:
     return musicxml(parts=parts)
 
 
+@pytest.mark.slow
 def test_a_file_over_the_note_limit_is_skipped_before_parsing(tmp_path, corpus_cache, monkeypatch) -> None:
     import mido
 
@@ -198,6 +199,7 @@ def test_strict_names_the_first_skip(mixed: Path, corpus_cache) -> None:
         load_corpus([str(mixed)], progress=False, strict=True)
 
 
+@pytest.mark.slow
 def test_a_read_past_the_time_limit_is_a_skip_and_not_cached(tmp_path, corpus_cache, monkeypatch) -> None:
     import signal
     import time
