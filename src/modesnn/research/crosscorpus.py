@@ -67,7 +67,7 @@ def label_check(pieces: list[Piece]) -> dict:
 def key_finding(model, pieces: list[Piece], aarden_essen: bool = True) -> dict:
     """Exact-key accuracy of every finder on the labelled pieces in the model's modes (major/minor for the
     textbook finders)."""
-    from modesnn.evaluate.report import aarden_essen_key
+    from modesnn.evaluate.keycompare import aarden_essen_key
 
     modes = {m: model.mode_profile(m) for m in model.config.modes if model.heard_degrees[m].any()}
     key_profiles = model.key_profiles()

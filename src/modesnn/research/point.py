@@ -82,7 +82,7 @@ def _evaluate_point(point: Point, pieces: list[Piece]) -> tuple[dict, dict]:
 
 def _keyfinding(model, pieces: list[Piece]) -> dict:
     """Share of the training pieces whose labelled key the learned profiles find, and Krumhansl-Schmuckler's."""
-    from modesnn.evaluate.report import compare_key_finders
+    from modesnn.evaluate.keycompare import compare_key_finders
 
     res = compare_key_finders(pieces, model.key_profiles(), aarden_essen=False)
     return {"keyfind_learned": res["learned"], "keyfind_ks": res["krumhansl_schmuckler"]}
