@@ -117,35 +117,46 @@ def _mean(vals: list) -> float:
     return float(np.mean(nums)) if nums else math.nan
 
 
-def _line_plot(rows: list[dict], name: str, metrics, corpora: list[str], folder: Path) -> Path:
-    """One panel per figure: its mean over the other settings against this setting, one line per corpus."""
+def _grid(n: int, width: float, height: float):
+    """A figure of n panels, at most four a row."""
     import matplotlib.pyplot as plt
 
+    cols = min(n, 4)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
+
+
+def _line_plot(rows: list[dict], name: str, metrics, corpora: list[str], folder: Path) -> Path:
+    """One panel per figure: its mean over the other settings against this setting, one line per corpus."""
     values = _values(rows, name)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(2.6 * len(metrics), 2.6), squeeze=False)
+    labels = [_key(v) for v in values]
+    tilt = len(values) > 4 or max(map(len, labels), default=0) > 6
+    fig, axes = _grid(len(metrics), 2.8, 2.9 if tilt else 2.5)
     x = np.arange(len(values))
-    for ax, (metric, title) in zip(axes[0], metrics, strict=True):
+    for ax, (metric, title) in zip(axes, metrics, strict=True):
         for corpus in corpora:
             ys = [_mean([r[metric] for r in rows if r["corpus"] == corpus and _key(r[name]) == _key(v)])
                   for v in values]
             ax.plot(x, ys, marker="o", label=corpus)
-        ax.set_xticks(x, [_key(v) for v in values], fontsize=7, rotation=30 if len(values) > 4 else 0)
+        ax.set_xticks(x, labels, fontsize=7, rotation=35 if tilt else 0, ha="right" if tilt else "center")
         ax.set_title(title, fontsize=8)
         ax.set_xlabel(name, fontsize=7)
         ax.tick_params(labelsize=7)
     if len(corpora) > 1:
-        axes[0][0].legend(fontsize=6)
+        axes[0].legend(fontsize=6)
     return _save(fig, folder / f"plot_{name}.png")
 
 
 def _heatmap(rows: list[dict], swept: list[str], metrics, corpus: str, folder: Path) -> Path:
     """One heatmap per figure over the two swept settings (one corpus)."""
-    import matplotlib.pyplot as plt
 
     a, b = swept
     va, vb = _values(rows, a), _values(rows, b)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(2.8 * len(metrics), 2.7), squeeze=False)
-    for ax, (metric, title) in zip(axes[0], metrics, strict=True):
+    fig, axes = _grid(len(metrics), 2.9, 2.7)
+    for ax, (metric, title) in zip(axes, metrics, strict=True):
         grid = np.array([[_mean([r[metric] for r in rows if r["corpus"] == corpus and _key(r[a]) == _key(x)
                                  and _key(r[b]) == _key(y)]) for y in vb] for x in va])
         im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
