@@ -60,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     model, corpus, report = learn_sources(args.sources, model=model, key_from=args.key_from, strict=args.strict,
                                           progress=progress_enabled(), config=config)
     report_skipped(corpus.skipped)
-    for line in report.voice_mismatches + report.skipped_modes:
+    for line in report.voice_mismatches + report.skipped_modes[:5]:
         warn(line)
+    if len(report.skipped_modes) > 5:
+        warn(f"... and {len(report.skipped_modes) - 5} more pieces in modes the model does not learn")
     if report.off_grid_durations:
         warn(f"{report.off_grid_durations} durations were not on the 1/32-note grid and were rounded to it")
     notes_per_mode = {m: int(model.heard_degrees[m].sum()) for m in model.config.modes}
