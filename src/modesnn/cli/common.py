@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from modesnn.corpus import KEY_FROM
 from modesnn.model import ModeSNN, load_model
@@ -52,28 +49,6 @@ def model_or_default(path: str | None, require_learned: bool = True) -> ModeSNN:
         check_composable(model, path or "the default model")
     return model
 
-
-@contextmanager
-def ticking(desc: str, enabled: bool) -> Iterator[None]:
-    """An elapsed-time indicator on stderr while a step without its own progress callback runs."""
-    if not enabled:
-        yield
-        return
-    from tqdm import tqdm
-
-    done = threading.Event()
-    with tqdm(desc=desc, file=sys.stderr, leave=False, bar_format="{desc}: {elapsed}") as bar:
-        def tick() -> None:
-            while not done.wait(0.5):
-                bar.refresh()
-
-        thread = threading.Thread(target=tick, daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join()
 
 
 def check_writable(raw: str) -> None:
