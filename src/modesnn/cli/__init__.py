@@ -11,7 +11,7 @@ import sys
 from modesnn import __version__
 from modesnn.errors import ModesnnError
 
-COMMANDS = ("corpus", "learn", "profile", "compose", "key", "evaluate")
+COMMANDS = ("corpus", "learn", "profile", "compose", "key", "evaluate", "serve", "listen-results", "inspect")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"modesnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"modesnn.cli.{name}").register(sub)
+        importlib.import_module(f"modesnn.cli.{name.replace('-', '_')}").register(sub)
     return parser
 
 
