@@ -69,7 +69,7 @@ def test_twenty_raters_ten_answers_each_lose_nothing(server) -> None:
     def rater(i: int) -> list[int]:
         codes = []
         with httpx.Client(base_url=server.url, timeout=60) as c:
-            for j in range(10):
+            for _ in range(10):
                 t = c.post("/api/listen/trial")
                 codes.append(t.status_code)
                 a = c.post("/api/listen/answer", json={"trial": t.json()["trial"], "choice": "first",

@@ -33,7 +33,7 @@ def test_five_trials_are_five_rows_and_counted(browser, server, capsys) -> None:
         wait_for(browser, f"window.modesnnListen.answered === {i + 1}", 30, f"answer {i + 1} stored")
     rows = _rows(server.db)
     assert len(rows) == 5
-    for rater, _exp, first, second, chosen, chosen_system, response_s in rows:
+    for _rater, _exp, first, second, chosen, chosen_system, response_s in rows:
         assert {first, second} == {"bach", "modesnn"}
         assert chosen_system == (first if chosen == "first" else second)
         assert response_s >= 0

@@ -27,6 +27,7 @@ from modesnn.web import forms
 from modesnn.web.listen import ListeningTest
 from modesnn.web.listen_db import ListenDB
 from modesnn.web.live import LiveComposition
+from modesnn.web.sessions import ModelPool
 from modesnn.web.store import FORMATS, PieceStore
 
 STATIC = Path(__file__).parent / "static"
@@ -44,6 +45,7 @@ class WebState:
 
     def __init__(self, model: Any, db_path: str | Path, chorales: Callable[[], list[Piece]]) -> None:
         self.model = model
+        self.pool = ModelPool(model, MAX_LIVE + 1)  # (one more for the listening test's compositions)
         self.store = PieceStore()
         self.live: dict[str, LiveComposition] = {}
         self.db = ListenDB(db_path)
@@ -54,7 +56,7 @@ class WebState:
     def listening(self) -> ListeningTest:
         with self._lock:
             if self._listen is None:
-                self._listen = ListeningTest(self.model, self._chorales(), self.db, self.store)
+                self._listen = ListeningTest(self.pool, self._chorales(), self.db, self.store)
             return self._listen
 
     def add_live(self, job: LiveComposition) -> str:
@@ -98,7 +100,7 @@ def create_app(model: Any, db_path: str | Path, chorales: Callable[[], list[Piec
 
     async def compose(request: Request) -> Response:
         req = forms.compose_request(model, await _json(request))
-        job = LiveComposition(model, req.key, req.settings, req.seed, req.tempo, req.pace, state.store)
+        job = LiveComposition(state.pool, req.key, req.settings, req.seed, req.tempo, req.pace, state.store)
         jid = state.add_live(job)
         return JSONResponse({"id": jid, "events": f"/api/live/{jid}/events"})
 
@@ -132,7 +134,7 @@ def create_app(model: Any, db_path: str | Path, chorales: Callable[[], list[Piec
 
     async def harmonize(request: Request) -> Response:
         req = await forms.harmonize_request(model, request)
-        piece = await asyncio.to_thread(forms.run_harmonize, model, req)
+        piece = await asyncio.to_thread(forms.run_harmonize, state.pool, req)
         pid = state.store.add(piece, req.tempo)
         return JSONResponse({"piece": pid, "key": piece.key.name, "meter": piece.meter,
                              "notes": [[{"pitch": n.pitch, "onset": n.onset, "duration": n.duration}

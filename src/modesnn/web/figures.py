@@ -9,16 +9,17 @@ from typing import Any
 
 import numpy as np
 
+from modesnn.model import ComposeSession, ComposeSettings
 from modesnn.theory import Key, all_keys
 from modesnn.web.raster import band_rank
-from modesnn.web.sessions import Settings, describe, new_session
+from modesnn.web.sessions import describe
 
 PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 def record(model: Any, key: Key, length: int, seed: int) -> tuple[Any, list[tuple[float, str, int]]]:
     """Compose once through a session; every spike as (ms, population label, value)."""
-    session = new_session(model, key, Settings(length=length), seed)
+    session = ComposeSession(model, key, ComposeSettings(length=length), seed=seed)
     spikes: list[tuple[float, str, int]] = []
     dt = float(model.config.dt)
     while not session.done:

@@ -11,10 +11,10 @@ from starlette.requests import Request
 
 from modesnn import model as _model
 from modesnn.errors import ModesnnError
+from modesnn.model import ComposeSettings
 from modesnn.music import Voice, measure_length
 from modesnn.theory import Key, all_keys, parse_key
 from modesnn.web.melody import MAX_UPLOAD, MelodyError, parse_note_names, parse_upload
-from modesnn.web.sessions import Settings
 
 LENGTH_RANGE = (2, 256)
 TEMPO_RANGE = (20.0, 960.0)
@@ -82,7 +82,7 @@ def meter_of(data: dict, default: str | None) -> str | None:
 @dataclass(frozen=True)
 class ComposeRequest:
     key: Key
-    settings: Settings
+    settings: ComposeSettings
     seed: int
     tempo: float
     pace: bool
@@ -94,7 +94,7 @@ def compose_request(model: Any, data: dict) -> ComposeRequest:
     seed = _number(data, "seed", 0, SEED_MAX, 0, True)
     tempo = _number(data, "tempo", *TEMPO_RANGE, 80.0, False)
     meter = meter_of(data, None)
-    return ComposeRequest(key, Settings(length=int(length), meter=meter), int(seed), float(tempo),
+    return ComposeRequest(key, ComposeSettings(length=int(length), meter=meter, end="causal"), int(seed), float(tempo),
                           bool(data.get("pace", True)))
 
 
@@ -138,9 +138,10 @@ async def harmonize_request(model: Any, request: Request) -> HarmonizeRequest:
     return HarmonizeRequest(melody, key, meter, int(seed), float(tempo))
 
 
-def run_harmonize(model: Any, req: HarmonizeRequest) -> Any:
+def run_harmonize(pool: Any, req: HarmonizeRequest) -> Any:
     try:
-        return _model.harmonize(model, req.melody, req.key, req.meter, req.seed)
+        with pool.replica() as model:
+            return _model.harmonize(model, req.melody, req.key, req.meter, req.seed)
     except (ValueError, ModesnnError) as exc:
         raise RequestError(f"cannot harmonise this melody: {exc}", 422) from None
 

@@ -12,11 +12,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
+from modesnn.model import ComposeSettings
 from modesnn.music import Note, Piece, Voice, measure_length
 from modesnn.web.listen_db import ListenDB
-from modesnn.web.sessions import Settings, compose_all
+from modesnn.web.sessions import ModelPool, compose_all
 from modesnn.web.store import PieceStore
 
 PHRASE_MEASURES = 2
@@ -46,11 +46,12 @@ class _Pair:
 class ListeningTest:
     """Hands out trials and stores answers (see the module docstring)."""
 
-    def __init__(self, model: Any, chorales: list[Piece], db: ListenDB, store: PieceStore, tempo: float = 80.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(self, pool: ModelPool, chorales: list[Piece], db: ListenDB, store: PieceStore,
+                 tempo: float = 80.0, rng: random.Random | None = None) -> None:
+        model = pool.model
         modes = set(model.config.modes)
         self.chorales = [p for p in chorales if p.key.mode in modes and len(p.voices) == model.config.voices]
-        self.model, self.db, self.store, self.tempo = model, db, store, tempo
+        self.pool, self.db, self.store, self.tempo = pool, db, store, tempo
         self.rng = rng or random.Random()
         self._pool: list[_Pair] = []
         self._pending: dict[str, dict] = {}
@@ -63,7 +64,8 @@ class ListeningTest:
             seed = self.rng.randrange(1 << 20)
         bach = self.chorales[index]
         end = PHRASE_MEASURES * measure_length(bach.meter)
-        composed = compose_all(self.model, bach.key, Settings(length=int(end * 2) + 4, meter=bach.meter), seed)
+        composed = compose_all(self.pool, bach.key, ComposeSettings(length=int(end * 2) + 4, meter=bach.meter),
+                               seed)
         src = bach.source or bach.name
         return _Pair(bach.key.name, self.store.add(cut(bach, end, "excerpt", src), self.tempo), src,
                      self.store.add(cut(composed, end, "excerpt", f"seed {seed}"), self.tempo), f"seed {seed}")

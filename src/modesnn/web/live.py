@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from modesnn.errors import ModesnnError
+from modesnn.model import ComposeSession, ComposeSettings
 from modesnn.theory import Key
 from modesnn.web.raster import spike_event
-from modesnn.web.sessions import Settings, new_session
+from modesnn.web.sessions import ModelPool
 from modesnn.web.store import PieceStore
 
 LOOKAHEAD_BEATS = 2.0
@@ -26,9 +27,10 @@ LOOKAHEAD_BEATS = 2.0
 class LiveComposition:
     """Runs `ComposeSession.step()` until done, then `finish()`, and stores the piece."""
 
-    def __init__(self, model: Any, key: Key, settings: Settings, seed: int, tempo: float, pace: bool,
+    def __init__(self, pool: ModelPool, key: Key, settings: ComposeSettings, seed: int, tempo: float, pace: bool,
                  store: PieceStore) -> None:
-        self.model, self.key, self.settings, self.seed = model, key, settings, seed
+        model = pool.model
+        self.pool, self.key, self.settings, self.seed = pool, key, settings, seed
         self.tempo, self.pace, self.store = tempo, pace, store
         self.events: list[dict] = []
         self.finished = False
@@ -78,9 +80,22 @@ class LiveComposition:
                 self._cond.notify_all()
 
     def _compose(self) -> None:
-        session = new_session(self.model, self.key, self.settings, self.seed)
-        self._emit({"type": "start", "key": self.key.name, "tempo": self.tempo,
-                    "voices": list(self.model.config.voice_names)})
+        with self.pool.replica() as model:
+            session = ComposeSession(model, self.key, self.settings, seed=self.seed)
+            self._emit({"type": "start", "key": self.key.name, "tempo": self.tempo,
+                        "voices": list(model.config.voice_names)})
+            self._steps(model, session)
+            if self.cancelled:
+                return
+            piece = session.finish()
+        self.piece_id = self.store.add(piece, self.tempo)
+        self.store.render(self.piece_id, "svg")  # engraved before "done", so the page shows it at once
+        notes = [[{"pitch": n.pitch, "onset": n.onset, "duration": n.duration} for n in v.notes] for v in piece.voices]
+        self._emit({"type": "done", "piece": self.piece_id, "key": piece.key.name, "meter": piece.meter,
+                    "modulations": [name for _, name in piece.meta.get("modulations", [])], "notes": notes})
+
+    def _steps(self, model: Any, session: ComposeSession) -> None:
+        """Step until done (or cancelled), pacing, applying key changes, emitting notes and spikes."""
         t0 = None
         beat = 60.0 / self.tempo
         while not session.done and not self.cancelled:
@@ -107,13 +122,5 @@ class LiveComposition:
             event = {"type": "notes", "notes": notes}
             spikes = getattr(session, "last_spikes", None)
             if spikes is not None and np.size(spikes.neuron):
-                event["spikes"] = spike_event(self.model, spikes, self._bands)
+                event["spikes"] = spike_event(model, spikes, self._bands)
             self._emit(event)
-        if self.cancelled:
-            return
-        piece = session.finish()
-        self.piece_id = self.store.add(piece, self.tempo)
-        self.store.render(self.piece_id, "svg")  # engraved before "done", so the page shows it at once
-        self._emit({"type": "done", "piece": self.piece_id, "key": piece.key.name, "meter": piece.meter,
-                    "notes": [[{"pitch": n.pitch, "onset": n.onset, "duration": n.duration} for n in v.notes]
-                              for v in piece.voices]})

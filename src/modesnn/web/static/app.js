@@ -189,7 +189,8 @@ async function onDone(ev) {
     M.engravedAt = performance.now();
     $("audio").src = `/api/piece/${ev.piece}/wav`;
     links($("downloads"), ev.piece);
-    $("status").textContent = `${ev.key}, ${ev.meter}: done`;
+    const mods = (ev.modulations || []).map((k) => ` \u2192 ${k}`).join("");
+    $("status").textContent = `${ev.key}${mods}, ${ev.meter}: done`;
   } catch (e) { say(e.message); }
   M.done = true;
 }
