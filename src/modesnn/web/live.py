@@ -80,19 +80,24 @@ class LiveComposition:
                 self._cond.notify_all()
 
     def _compose(self) -> None:
+        t0 = time.perf_counter()
         with self.pool.replica() as model:
             session = ComposeSession(model, self.key, self.settings, seed=self.seed)
-            self._emit({"type": "start", "key": self.key.name, "tempo": self.tempo,
+            self._emit({"type": "start", "key": self.key.name, "tempo": self.tempo, "length": self.settings.length,
+                        "slot_ms": model.config.slot_steps * model.config.dt,
                         "voices": list(model.config.voice_names)})
             self._steps(model, session)
             if self.cancelled:
                 return
             piece = session.finish()
+        t1 = time.perf_counter()
         self.piece_id = self.store.add(piece, self.tempo)
         self.store.render(self.piece_id, "svg")  # engraved before "done", so the page shows it at once
+        timing = {"compose_s": round(t1 - t0, 3), "engrave_s": round(time.perf_counter() - t1, 3)}
         notes = [[{"pitch": n.pitch, "onset": n.onset, "duration": n.duration} for n in v.notes] for v in piece.voices]
         self._emit({"type": "done", "piece": self.piece_id, "key": piece.key.name, "meter": piece.meter,
-                    "modulations": [name for _, name in piece.meta.get("modulations", [])], "notes": notes})
+                    "modulations": [name for _, name in piece.meta.get("modulations", [])], "notes": notes,
+                    "timing": timing})
 
     def _steps(self, model: Any, session: ComposeSession) -> None:
         """Step until done (or cancelled), pacing, applying key changes, emitting notes and spikes."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from modesnn.web.sessions import describe
 
-MAX_SPIKES_PER_EVENT = 1500
+MAX_SPIKES_PER_EVENT = 400
 
 
 def band_rank(label: str, voice_names: tuple[str, ...]) -> tuple[int, str]:

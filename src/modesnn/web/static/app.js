@@ -49,7 +49,7 @@ async function compose() {
   say("");
   if (source) { source.close(); source = null; }
   Object.assign(M, { events: [], arrivals: [], notes: [], keys: [], done: false, piece: null, spikes: [],
-    bands: [], clickAt: performance.now(), firstNoteAt: null, doneAt: null, engravedAt: null });
+    bands: [], drawn: 0, rasterScale: null, bandsDrawn: 0, start: null, clickAt: performance.now(), firstNoteAt: null, doneAt: null, engravedAt: null });
   $("score").hidden = true; $("roll").hidden = false; $("downloads").innerHTML = "";
   $("audio").removeAttribute("src"); $("audio").load();
   const tempo = Number($("tempo").value);
@@ -66,7 +66,7 @@ async function compose() {
   $("changekey").disabled = false;
   $("status").textContent = `composing in ${$("key").value}`;
   source = new EventSource(job.events);
-  source.addEventListener("start", (e) => { M.events.push(JSON.parse(e.data)); });
+  source.addEventListener("start", (e) => { const ev = JSON.parse(e.data); M.events.push(ev); M.start = ev; });
   source.addEventListener("notes", (e) => onNotes(JSON.parse(e.data)));
   source.addEventListener("key", (e) => { const ev = JSON.parse(e.data); M.keys.push(ev); M.events.push(ev);
     $("status").textContent = `now in ${ev.key}`; drawRoll(); });
@@ -106,7 +106,7 @@ function scheduleDraw() {
 function drawRoll() {
   const c = $("roll"), g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
-  let end = 16, lo = 40, hi = 80;
+  let end = M.start ? Math.max(8, M.start.length) : 16, lo = 40, hi = 80;  // (grows past the expected length)
   for (const v of M.notes) for (const n of v || []) {
     end = Math.max(end, n.onset + n.duration);
     if (n.pitch !== null) { lo = Math.min(lo, n.pitch - 2); hi = Math.max(hi, n.pitch + 2); }
@@ -133,27 +133,36 @@ function addSpikes(s) {
   }
 }
 
+// The raster is drawn incrementally: only spikes not drawn yet, unless a new band or a longer piece than
+// expected changes the layout (then everything is redrawn).
 function drawRaster() {
   const c = $("raster"), g = c.getContext("2d");
-  g.clearRect(0, 0, c.width, c.height);
-  if (!M.spikes.length) return;
-  const cmp = (a, b) => (a.rank[0] - b.rank[0]) || a.rank[1].localeCompare(b.rank[1]);
-  const order = M.bands.map((b, i) => i).sort((a, b) => cmp(M.bands[a], M.bands[b]));
-  const row = new Array(M.bands.length); order.forEach((b, i) => { row[b] = i; });
-  const bh = (c.height - 10) / M.bands.length, left = 150;
-  let t0 = Infinity, t1 = -Infinity;
-  for (const s of M.spikes) { t0 = Math.min(t0, s[0]); t1 = Math.max(t1, s[0]); }
-  const x = (t) => left + ((t - t0) / Math.max(1, t1 - t0)) * (c.width - left - 10);
-  g.font = `${Math.min(11, Math.max(7, bh - 1))}px sans-serif`;
-  order.forEach((b, i) => {
-    g.fillStyle = i % 2 ? "#f4f4f4" : "#fff"; g.fillRect(0, 5 + i * bh, c.width, bh);
-    g.fillStyle = "#333"; g.fillText(M.bands[b].label, 4, 5 + (i + 0.8) * bh);
-  });
-  g.fillStyle = "#1a237e";
-  for (const [t, b, v] of M.spikes) {
-    const band = M.bands[b], span = Math.max(1, band.hi - band.lo);
-    g.fillRect(x(t), 5 + row[b] * bh + (1 - (v - band.lo) / span) * (bh - 2), 1.5, 1.5);
+  if (!M.spikes.length || !M.start) return;
+  const left = 150, width = c.width - left - 10;
+  const lastT = M.spikes[M.spikes.length - 1][0];
+  let span = M.rasterScale || M.start.slot_ms * Math.max(8, M.start.length * 1.3);
+  const full = M.bands.length !== M.bandsDrawn || lastT > span || M.rasterScale === null;
+  if (lastT > span) span = lastT * 1.3;
+  M.rasterScale = span;
+  const bh = (c.height - 10) / M.bands.length, x = (t) => left + (t / span) * width;
+  if (full) {
+    const cmp = (a, b) => (a.rank[0] - b.rank[0]) || a.rank[1].localeCompare(b.rank[1]);
+    const order = M.bands.map((b, i) => i).sort((a, b) => cmp(M.bands[a], M.bands[b]));
+    M.row = new Array(M.bands.length); order.forEach((b, i) => { M.row[b] = i; });
+    g.clearRect(0, 0, c.width, c.height);
+    g.font = `${Math.min(11, Math.max(7, bh - 1))}px sans-serif`;
+    order.forEach((b, i) => {
+      g.fillStyle = i % 2 ? "#f4f4f4" : "#fff"; g.fillRect(0, 5 + i * bh, c.width, bh);
+      g.fillStyle = "#333"; g.fillText(M.bands[b].label, 4, 5 + (i + 0.8) * bh);
+    });
+    M.drawn = 0; M.bandsDrawn = M.bands.length;
   }
+  g.fillStyle = "#1a237e";
+  for (let i = M.drawn; i < M.spikes.length; i++) {
+    const [t, b, v] = M.spikes[i], band = M.bands[b], range = Math.max(1, band.hi - band.lo);
+    g.fillRect(x(t), 5 + M.row[b] * bh + (1 - (v - band.lo) / range) * (bh - 2), 1.5, 1.5);
+  }
+  M.drawn = M.spikes.length;
 }
 
 async function changeKey() {
