@@ -144,3 +144,10 @@ def test_a_downloaded_midi_is_the_composed_piece(server) -> None:
     on = [m.note for t in mid.tracks for m in t if m.type == "note_on" and m.velocity > 0]
     expected = [n["pitch"] for v in done["notes"] for n in v if n["pitch"] is not None]
     assert sorted(on) == sorted(expected)
+
+
+def test_a_foreign_host_header_is_refused(server) -> None:
+    """A page on another site that rebinds its name to 127.0.0.1 gets nothing from the local server."""
+    r = httpx.get(server.url + "/api/config", headers={"Host": "evil.example"})
+    assert r.status_code == 400
+    assert httpx.get(server.url + "/api/config", headers={"Host": f"localhost:{server.port}"}).status_code == 200

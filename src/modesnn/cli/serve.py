@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise ModesnnError(f"the web page needs the 'web' extra ({exc.name} is missing): "
                            "pip install 'modesnn[web]'") from None
     model = model_or_default(args.model)
-    app = create_app(model, args.db, chorale_loader())
+    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    app = create_app(model, args.db, chorale_loader(), allowed_hosts=None if loopback else ["*"])
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     _announce(server, args.host)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -84,9 +86,14 @@ async def _json(request: Request) -> dict:
     return data
 
 
-def create_app(model: Any, db_path: str | Path, chorales: Callable[[], list[Piece]]) -> Starlette:
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+
+def create_app(model: Any, db_path: str | Path, chorales: Callable[[], list[Piece]],
+               allowed_hosts: list[str] | None = None) -> Starlette:
     """The app over one loaded model; `chorales` gives the real phrases of the listening test (called once,
-    on the first trial)."""
+    on the first trial).  `allowed_hosts`: Host headers answered (default: loopback names only, so a web
+    page elsewhere cannot reach a local server through DNS rebinding); ["*"] for a server on a network."""
     state = WebState(model, db_path, chorales)
 
     async def index(request: Request) -> Response:
@@ -167,7 +174,9 @@ def create_app(model: Any, db_path: str | Path, chorales: Callable[[], list[Piec
     async def server_error(request: Request, exc: Exception) -> Response:
         return _error(f"internal error ({type(exc).__name__}); the server log has details", 500)
 
-    app = Starlette(routes=routes, exception_handlers={ModesnnError: request_error, Exception: server_error})
+    hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_HOSTS)
+    app = Starlette(routes=routes, middleware=[hosts],
+                    exception_handlers={ModesnnError: request_error, Exception: server_error})
     app.state.web = state
     return app
 
