@@ -100,3 +100,15 @@ def wait_for(driver, script: str, timeout: float = 60.0, what: str = ""):
         time.sleep(0.1)
     message = driver.execute_script("var m = document.getElementById('message'); return m ? m.textContent : ''")
     raise AssertionError(f"timed out waiting for {what or script} (page says: {message!r})")
+
+
+def pick_key(driver, prefix: str, name: str) -> None:
+    """Choose a key in the page's tonic and mode menus (`prefix`: "" compose, "new" change, "h" harmonise)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from modesnn.theory import parse_key
+
+    key = parse_key(name)
+    Select(driver.find_element(By.ID, f"{prefix}tonic")).select_by_value(str(key.tonic))
+    Select(driver.find_element(By.ID, f"{prefix}mode")).select_by_value(key.mode)

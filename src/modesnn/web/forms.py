@@ -37,7 +37,11 @@ def new_id() -> str:
 def config(model: Any) -> dict:
     """What the page offers: the model's keys, the ranges, whether harmonising is available."""
     meters = sorted(model.meters, key=lambda m: -model.meters[m]) if model.meters else ["4/4"]
-    return {"keys": [k.name for k in all_keys(tuple(model.config.modes))], "modes": list(model.config.modes),
+    keys = all_keys(tuple(model.config.modes))
+    by_mode = {m: [k.name for k in keys if k.mode == m] for m in model.config.modes}  # (12 each, by tonic)
+    spellings = [sorted({k.spelling.replace("-", "b") for k in keys if k.tonic == pc}, key=len) for pc in range(12)]
+    return {"keys": [k.name for k in keys], "keys_by_mode": by_mode, "modes": list(model.config.modes),
+            "tonics": ["/".join(s) for s in spellings],
             "voices": list(model.config.voice_names), "length": list(LENGTH_RANGE), "tempo": list(TEMPO_RANGE),
             "meters": list(dict.fromkeys([*meters, *METERS])), "default_meter": meters[0],
             "harmonize": hasattr(_model, "harmonize"), "max_upload": MAX_UPLOAD}

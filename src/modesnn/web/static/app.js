@@ -15,21 +15,32 @@ async function api(path, options) {
   return data;
 }
 
-function fill(select, values, chosen) {
+function fill(select, values, chosen, labels) {
   select.innerHTML = "";
-  for (const v of values) {
+  values.forEach((v, i) => {
     const o = document.createElement("option");
-    o.value = o.textContent = v;
+    o.value = v;
+    o.textContent = labels ? labels[i] : v;
     if (v === chosen) o.selected = true;
     select.appendChild(o);
-  }
+  });
 }
+
+// A key is chosen as a tonic (pitch class) and a mode; its name comes from the server's list, so the
+// spelling is the conventional one for the mode (F# minor, Gb major).
+function keyOf(prefix) {
+  return M.config.keys_by_mode[$(prefix + "mode").value][Number($(prefix + "tonic").value)];
+}
+const pretty = (name) => name.replace(/^([A-G])-/, "$1b");
 
 async function init() {
   const cfg = await api("/api/config");
   M.config = cfg;
-  const nice = cfg.keys.map((k) => k.replace("-", "b"));
-  for (const id of ["key", "newkey", "hkey"]) fill($(id), nice, id === "newkey" ? "D major" : "G major");
+  const pcs = [...Array(12).keys()].map(String);
+  for (const [prefix, tonic] of [["", "7"], ["new", "2"], ["h", "7"]]) {
+    fill($(prefix + "tonic"), pcs, tonic, cfg.tonics);
+    fill($(prefix + "mode"), cfg.modes, "major");
+  }
   for (const id of ["meter", "hmeter"]) fill($(id), cfg.meters, cfg.default_meter);
   $("length").min = cfg.length[0]; $("length").max = cfg.length[1];
   if (!cfg.harmonize) {
@@ -55,7 +66,7 @@ async function compose() {
   const tempo = Number($("tempo").value);
   Synth.muted = $("mute").checked;
   Synth.start(tempo);
-  const body = { key: $("key").value, length: $("length").value, seed: $("seed").value, tempo: $("tempo").value,
+  const body = { key: keyOf(""), length: $("length").value, seed: $("seed").value, tempo: $("tempo").value,
     meter: $("meter").value, pace: !window.modesnnNoPace };
   let job;
   try {
@@ -64,12 +75,12 @@ async function compose() {
   } catch (e) { say(e.message); return; }
   M.job = job.id;
   $("changekey").disabled = false;
-  $("status").textContent = `composing in ${$("key").value}`;
+  $("status").textContent = `composing in ${pretty(keyOf(""))}`;
   source = new EventSource(job.events);
   source.addEventListener("start", (e) => { const ev = JSON.parse(e.data); M.events.push(ev); M.start = ev; });
   source.addEventListener("notes", (e) => onNotes(JSON.parse(e.data)));
   source.addEventListener("key", (e) => { const ev = JSON.parse(e.data); M.keys.push(ev); M.events.push(ev);
-    $("status").textContent = `now in ${ev.key}`; drawRoll(); });
+    $("status").textContent = `now in ${pretty(ev.key)}`; drawRoll(); });
   source.addEventListener("done", (e) => onDone(JSON.parse(e.data)));
   source.addEventListener("error", (e) => {
     if (e.data) { say(JSON.parse(e.data).message); }
@@ -121,7 +132,7 @@ function drawRoll() {
     for (const n of v || []) if (n.pitch !== null) g.fillRect(x(n.onset), y(n.pitch) - h / 2, Math.max(2, x(n.onset + n.duration) - x(n.onset) - 1), Math.max(3, h));
   });
   g.fillStyle = "#000";
-  for (const k of M.keys) { g.fillRect(x(k.at), 0, 1, c.height); g.fillText(k.key, x(k.at) + 3, 12); }
+  for (const k of M.keys) { g.fillRect(x(k.at), 0, 1, c.height); g.fillText(pretty(k.key), x(k.at) + 3, 12); }
 }
 
 function addSpikes(s) {
@@ -169,8 +180,8 @@ async function changeKey() {
   if (!M.job) return;
   try {
     await api(`/api/live/${M.job}/key`, { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ key: $("newkey").value }) });
-    $("status").textContent = `changing to ${$("newkey").value} from the next note`;
+      body: JSON.stringify({ key: keyOf("new") }) });
+    $("status").textContent = `changing to ${pretty(keyOf("new"))} from the next note`;
   } catch (e) { say(e.message); }
 }
 
@@ -198,8 +209,8 @@ async function onDone(ev) {
     M.engravedAt = performance.now();
     $("audio").src = `/api/piece/${ev.piece}/wav`;
     links($("downloads"), ev.piece);
-    const mods = (ev.modulations || []).map((k) => ` \u2192 ${k}`).join("");
-    $("status").textContent = `${ev.key}${mods}, ${ev.meter}: done`;
+    const mods = (ev.modulations || []).map((k) => ` \u2192 ${pretty(k)}`).join("");
+    $("status").textContent = `${pretty(ev.key)}${mods}, ${ev.meter}: done`;
   } catch (e) { say(e.message); }
   M.done = true;
 }
@@ -207,7 +218,7 @@ async function onDone(ev) {
 async function harmonise() {
   $("hmessage").textContent = "";
   const form = new FormData();
-  form.append("key", $("hkey").value);
+  form.append("key", keyOf("h"));
   form.append("meter", $("hmeter").value);
   form.append("tempo", $("tempo").value);
   const file = $("melodyfile").files[0];

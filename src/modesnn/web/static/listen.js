@@ -19,7 +19,7 @@ async function next() {
     L.trial = await api("/api/listen/trial");
     $("first").src = L.trial.excerpts[0];
     $("second").src = L.trial.excerpts[1];
-    $("trialkey").textContent = L.trial.key.replace("-", "b");
+    $("trialkey").textContent = L.trial.key.replace(/^([A-G])-/, "$1b");
     $("count").textContent = L.answered + 1;
     $("trial").hidden = false;
     $("next").textContent = "Next trial";
