@@ -3,6 +3,7 @@ HTTP status and one line naming the field and the problem)."""
 
 from __future__ import annotations
 
+import inspect
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,29 @@ class RequestError(ModesnnError):
         self.status = status
 
 
+def harmonizer(model: Any) -> Any:
+    """The harmoniser this modesnn has, as f(model, melody, key, meter, seed) -> Piece, or None.  The harmony
+    feature may come as a function `modesnn.model.harmonize(model, melody, key, meter, seed)` or as a method
+    `model.harmonize(melody, key, meter)`; a `seed` is passed only where it is accepted."""
+    fn = getattr(_model, "harmonize", None)
+    method = getattr(type(model), "harmonize", None)
+    if fn is None and method is None:
+        return None
+    target = fn if fn is not None else method
+    try:
+        takes_seed = "seed" in inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        takes_seed = False
+
+    def call(m: Any, melody: Voice, key: Key, meter: str, seed: int) -> Any:
+        extra = {"seed": seed} if takes_seed else {}
+        if fn is not None:
+            return fn(m, melody, key, meter=meter, **extra)
+        return m.harmonize(melody, key, meter=meter, **extra)
+
+    return call
+
+
 def new_id() -> str:
     return secrets.token_hex(8)
 
@@ -44,7 +68,7 @@ def config(model: Any) -> dict:
             "tonics": ["/".join(s) for s in spellings],
             "voices": list(model.config.voice_names), "length": list(LENGTH_RANGE), "tempo": list(TEMPO_RANGE),
             "meters": list(dict.fromkeys([*meters, *METERS])), "default_meter": meters[0],
-            "harmonize": hasattr(_model, "harmonize"), "max_upload": MAX_UPLOAD}
+            "harmonize": harmonizer(model) is not None, "max_upload": MAX_UPLOAD}
 
 
 def key_of(model: Any, value: Any, field: str = "key") -> Key:
@@ -112,7 +136,7 @@ class HarmonizeRequest:
 
 
 async def harmonize_request(model: Any, request: Request) -> HarmonizeRequest:
-    if not hasattr(_model, "harmonize"):
+    if harmonizer(model) is None:
         raise RequestError("harmonising is not available yet: this modesnn has no modesnn.model.harmonize", 501)
     size = int(request.headers.get("content-length") or 0)
     if size > MAX_UPLOAD + 65536:
@@ -143,9 +167,10 @@ async def harmonize_request(model: Any, request: Request) -> HarmonizeRequest:
 
 
 def run_harmonize(pool: Any, req: HarmonizeRequest) -> Any:
+    harmonize = harmonizer(pool.model)
     try:
         with pool.replica() as model:
-            return _model.harmonize(model, req.melody, req.key, req.meter, req.seed)
+            return harmonize(model, req.melody, req.key, req.meter, req.seed)
     except (ValueError, ModesnnError) as exc:
         raise RequestError(f"cannot harmonise this melody: {exc}", 422) from None
 
