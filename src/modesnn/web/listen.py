@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from modesnn.errors import ModesnnError
 from modesnn.model import ComposeSettings
 from modesnn.music import Note, Piece, Voice, measure_length
 from modesnn.web.listen_db import ListenDB
@@ -20,6 +21,8 @@ from modesnn.web.sessions import ModelPool, compose_all
 from modesnn.web.store import PieceStore
 
 PHRASE_MEASURES = 2
+MAX_PENDING = 5000
+"""Trials handed out and not answered (skipped) are forgotten, oldest first, past this many."""
 POOL_SIZE = 16
 MIN_POOL = 4
 SYSTEM = "modesnn"
@@ -59,6 +62,8 @@ class ListeningTest:
         self._make_lock = threading.Lock()
 
     def _make_pair(self) -> _Pair:
+        if not self.chorales:
+            raise ModesnnError("the listening test has no chorale in this model's modes to compare with")
         with self._lock:
             index = self.rng.randrange(len(self.chorales))
             seed = self.rng.randrange(1 << 20)
@@ -92,6 +97,8 @@ class ListeningTest:
             second = (SYSTEM, pair.composed_id, pair.composed_source)
             if not bach_first:
                 first, second = second, first
+            while len(self._pending) >= MAX_PENDING:
+                del self._pending[next(iter(self._pending))]
             self._pending[tid] = {"key": pair.key, "first": first, "second": second, "issued_at": time.time()}
         return {"trial": tid, "key": pair.key,
                 "excerpts": [f"/api/piece/{first[1]}/wav", f"/api/piece/{second[1]}/wav"]}
