@@ -23,7 +23,8 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from modesnn.errors import ModesnnError
+from modesnn.errors import ExportError, ModesnnError
+from modesnn.export import AudioUnavailable
 from modesnn.music import Piece
 from modesnn.web import forms
 from modesnn.web.listen import ListeningTest
@@ -86,6 +87,90 @@ async def _json(request: Request) -> dict:
     return data
 
 
+class Endpoints:
+    """One method per route, over the shared state."""
+
+    def __init__(self, state: WebState) -> None:
+        self.state, self.model = state, state.model
+
+    def routes(self) -> list:
+        return [
+            Route("/", self.index), Route("/listen", self.listen_page), Route("/api/config", self.config),
+            Route("/api/compose", self.compose, methods=["POST"]),
+            Route("/api/live/{jid}/events", self.events),
+            Route("/api/live/{jid}/key", self.change_key, methods=["POST"]),
+            Route("/api/piece/{pid}/{fmt}", self.piece_file),
+            Route("/api/harmonize", self.harmonize, methods=["POST"]),
+            Route("/api/listen/trial", self.trial, methods=["POST"]),
+            Route("/api/listen/answer", self.answer, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+
+    async def index(self, request: Request) -> Response:
+        return FileResponse(STATIC / "index.html")
+
+    async def listen_page(self, request: Request) -> Response:
+        return FileResponse(STATIC / "listen.html")
+
+    async def config(self, request: Request) -> Response:
+        return JSONResponse(forms.config(self.model))
+
+    async def compose(self, request: Request) -> Response:
+        req = forms.compose_request(self.model, await _json(request))
+        job = LiveComposition(self.state.pool, req.key, req.settings, req.seed, req.tempo, req.pace,
+                              self.state.store)
+        jid = self.state.add_live(job)
+        return JSONResponse({"id": jid, "events": f"/api/live/{jid}/events"})
+
+    def _job(self, request: Request) -> LiveComposition:
+        jid = request.path_params["jid"]
+        job = self.state.live.get(jid) if _ID.match(jid) else None
+        if job is None:
+            raise forms.RequestError("no such composition", 404)
+        return job
+
+    async def events(self, request: Request) -> Response:
+        job = self._job(request)
+        return StreamingResponse(_stream(request, job), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def change_key(self, request: Request) -> Response:
+        job = self._job(request)
+        key = forms.key_of(self.model, (await _json(request)).get("key"))
+        job.change_key(key)
+        return JSONResponse({"key": key.name})
+
+    def piece_file(self, request: Request) -> Response:
+        pid, fmt = request.path_params["pid"], request.path_params["fmt"]
+        if not _ID.match(pid) or fmt not in FORMATS:
+            return _error("no such file", 404)
+        data = self.state.store.render(pid, fmt)
+        if data is None:
+            return _error("no such piece", 404)
+        headers = {} if fmt in ("svg", "wav") else {"Content-Disposition": f'attachment; filename="modesnn.{fmt}"'}
+        return Response(data, media_type=FORMATS[fmt], headers=headers)
+
+    async def harmonize(self, request: Request) -> Response:
+        req = await forms.harmonize_request(self.model, request)
+        piece = await asyncio.to_thread(forms.run_harmonize, self.state.pool, req)
+        pid = self.state.store.add(piece, req.tempo)
+        return JSONResponse({"piece": pid, "key": piece.key.name, "meter": piece.meter,
+                             "notes": [[{"pitch": n.pitch, "onset": n.onset, "duration": n.duration}
+                                        for n in v.notes] for v in piece.voices]})
+
+    def trial(self, request: Request) -> Response:
+        return JSONResponse(self.state.listening().trial())
+
+    async def answer(self, request: Request) -> Response:
+        a = forms.answer_request(await _json(request))
+        try:
+            count = await asyncio.to_thread(self.state.listening().answer, a["trial"], a["choice"], a["rater"],
+                                            a["experience"])
+        except KeyError:
+            return _error("unknown or already answered trial", 409)
+        return JSONResponse({"stored": True, "answers": count})
+
+
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 
@@ -95,81 +180,13 @@ def create_app(model: Any, db_path: str | Path, chorales: Callable[[], list[Piec
     on the first trial).  `allowed_hosts`: Host headers answered (default: loopback names only, so a web
     page elsewhere cannot reach a local server through DNS rebinding); ["*"] for a server on a network."""
     state = WebState(model, db_path, chorales)
-
-    async def index(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html")
-
-    async def listen_page(request: Request) -> Response:
-        return FileResponse(STATIC / "listen.html")
-
-    async def config(request: Request) -> Response:
-        return JSONResponse(forms.config(model))
-
-    async def compose(request: Request) -> Response:
-        req = forms.compose_request(model, await _json(request))
-        job = LiveComposition(state.pool, req.key, req.settings, req.seed, req.tempo, req.pace, state.store)
-        jid = state.add_live(job)
-        return JSONResponse({"id": jid, "events": f"/api/live/{jid}/events"})
-
-    def _job(request: Request) -> LiveComposition:
-        jid = request.path_params["jid"]
-        job = state.live.get(jid) if _ID.match(jid) else None
-        if job is None:
-            raise forms.RequestError("no such composition", 404)
-        return job
-
-    async def events(request: Request) -> Response:
-        job = _job(request)
-        return StreamingResponse(_stream(request, job), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-    async def change_key(request: Request) -> Response:
-        job = _job(request)
-        key = forms.key_of(model, (await _json(request)).get("key"))
-        job.change_key(key)
-        return JSONResponse({"key": key.name})
-
-    def piece_file(request: Request) -> Response:
-        pid, fmt = request.path_params["pid"], request.path_params["fmt"]
-        if not _ID.match(pid) or fmt not in FORMATS:
-            return _error("no such file", 404)
-        data = state.store.render(pid, fmt)
-        if data is None:
-            return _error("no such piece", 404)
-        headers = {} if fmt in ("svg", "wav") else {"Content-Disposition": f'attachment; filename="modesnn.{fmt}"'}
-        return Response(data, media_type=FORMATS[fmt], headers=headers)
-
-    async def harmonize(request: Request) -> Response:
-        req = await forms.harmonize_request(model, request)
-        piece = await asyncio.to_thread(forms.run_harmonize, state.pool, req)
-        pid = state.store.add(piece, req.tempo)
-        return JSONResponse({"piece": pid, "key": piece.key.name, "meter": piece.meter,
-                             "notes": [[{"pitch": n.pitch, "onset": n.onset, "duration": n.duration}
-                                        for n in v.notes] for v in piece.voices]})
-
-    def trial(request: Request) -> Response:
-        return JSONResponse(state.listening().trial())
-
-    async def answer(request: Request) -> Response:
-        a = forms.answer_request(await _json(request))
-        try:
-            count = await asyncio.to_thread(state.listening().answer, a["trial"], a["choice"], a["rater"],
-                                            a["experience"])
-        except KeyError:
-            return _error("unknown or already answered trial", 409)
-        return JSONResponse({"stored": True, "answers": count})
-
-    routes = [
-        Route("/", index), Route("/listen", listen_page), Route("/api/config", config),
-        Route("/api/compose", compose, methods=["POST"]),
-        Route("/api/live/{jid}/events", events), Route("/api/live/{jid}/key", change_key, methods=["POST"]),
-        Route("/api/piece/{pid}/{fmt}", piece_file), Route("/api/harmonize", harmonize, methods=["POST"]),
-        Route("/api/listen/trial", trial, methods=["POST"]), Route("/api/listen/answer", answer, methods=["POST"]),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
+    routes = Endpoints(state).routes()
 
     async def request_error(request: Request, exc: Exception) -> Response:
-        return _error(str(exc), getattr(exc, "status", 400))
+        """A ModesnnError: the request's fault (4xx, its status) unless the machine cannot render (503: no
+        fluidsynth or soundfont) or an output failed (500); always its one line, never a traceback."""
+        default = 503 if isinstance(exc, AudioUnavailable) else 500 if isinstance(exc, ExportError) else 400
+        return _error(str(exc), getattr(exc, "status", default))
 
     async def server_error(request: Request, exc: Exception) -> Response:
         return _error(f"internal error ({type(exc).__name__}); the server log has details", 500)

@@ -21,7 +21,9 @@ from modesnn.theory import Key
 
 
 class PoolBusy(ModesnnError):
-    """Every replica stayed in use for the whole wait."""
+    """Every replica stayed in use for the whole wait (HTTP 503: try again)."""
+
+    status = 503
 
 
 class ModelPool:
