@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,9 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from modesnn.evaluate.baselines import BASELINES
+from modesnn.evaluate.harmony import harmony_figures
+from modesnn.evaluate.harmony_table import harmonization_markdown, harmony_checks, harmony_markdown, mean_harmony
 from modesnn.evaluate.keyfinding import find_key, find_key_music21_compatible, pitch_class_histogram, relation
 from modesnn.evaluate.metrics import all_metrics, mean_metrics
+from modesnn.evaluate.pictures import pictures_markdown
 from modesnn.evaluate.profiles import plot_profiles, profile_report
+from modesnn.io.atomic import atomic_path, write_text
 from modesnn.music import Piece
 from modesnn.theory import Key, all_keys, kk_profile, parse_key
 
@@ -37,7 +39,7 @@ __all__ = [
     "write_report",
 ]
 
-SYSTEMS = ("model", "fixed_prior", "markov", "ngram", "random_diatonic")
+SYSTEMS = ("model", "fixed_prior", "markov", "ngram", "degree_markov", "random_diatonic")
 """Generating systems, in report order; "corpus" (the training pieces) is added beside them."""
 
 SYSTEM_LABELS = {
@@ -45,6 +47,7 @@ SYSTEM_LABELS = {
     "fixed_prior": "network, fixed prior",
     "markov": "unconditioned Markov",
     "ngram": "key-conditioned n-gram",
+    "degree_markov": "scale-degree Markov",
     "random_diatonic": "random diatonic",
     "corpus": "corpus (training pieces)",
 }
@@ -185,6 +188,7 @@ def run_evaluation(
         generators[name] = lambda k, s, b=baseline: b.generate(k, length, s)
 
     rows: dict[str, list[dict]] = {name: [] for name in generators}
+    harmony: dict[str, list[dict]] = {name: [] for name in generators}
     hist: dict[str, dict[str, np.ndarray]] = {name: {} for name in generators}
     examples: dict[str, Piece] = {}
     failures: dict[str, list[str]] = {}
@@ -209,6 +213,7 @@ def run_evaluation(
                         continue
                     examples.setdefault(name, piece)
                     rows[name].append(all_metrics(piece, key))
+                    harmony[name].append(harmony_figures(piece, key))
                     h = hist[name].setdefault(key.mode, np.zeros(12))
                     h += _degree_histogram(piece, key)
                 timing[name] = time.perf_counter() - t0
@@ -224,6 +229,7 @@ def run_evaluation(
     hist["corpus"] = {}
     for piece in pieces:
         corpus_rows.append(all_metrics(piece, piece.key))
+        harmony.setdefault("corpus", []).append(harmony_figures(piece, piece.key))
         h = hist["corpus"].setdefault(piece.key.mode, np.zeros(12))
         h += _degree_histogram(piece, piece.key)
     rows["corpus"] = corpus_rows
@@ -256,6 +262,8 @@ def run_evaluation(
         "degree_histograms": degree_histograms,
         "profiles": profiles,
         "checks": checks(systems),
+        "harmony": (harmony_means := {name: mean_harmony(r) for name, r in harmony.items()}),
+        "harmony_checks": harmony_checks(harmony_means),
         "failures": failures,
         "timing": {k: round(v, 3) for k, v in timing.items()},
         "examples": examples,
@@ -345,24 +353,13 @@ def _clean(x):
 
 
 def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same folder, then os.replace (never a half-written file)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """`modesnn.io.atomic_path`: never a half-written file, and the umask's permissions like every writer."""
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 def _write_text(path: Path, text: str) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-
-    _atomic_write(path, write)
+    write_text(path, text)
 
 
 def _fmt(x, digits: int = 3) -> str:
@@ -431,6 +428,22 @@ def check_sentences(chk: dict) -> list[str]:
     ]
 
 
+def _harmony_section(result: dict) -> list[str]:
+    """The report's "Four-part writing" section: music.md's table for every system and the corpus."""
+    harmony = result.get("harmony") or {}
+    order = {name: harmony[name] for name in (*SYSTEMS, "corpus") if name in harmony}
+    return [
+        "## Four-part writing",
+        "",
+        "The figures of music.md (definitions in `modesnn.evaluate.harmony`), for the same keys and seeds; "
+        "the corpus column is every training piece with its labelled key, \"Bach (music.md)\" the published "
+        "reference (the first 30 four-part chorales).  Parallels are pooled over all pieces.",
+        "",
+        *harmony_markdown(order, SYSTEM_LABELS, judge="model", baseline="degree_markov"),
+        "",
+    ]
+
+
 def report_markdown(result: dict, plots: list[str]) -> str:
     s = result["settings"]
     systems = result["systems"]
@@ -456,6 +469,9 @@ def report_markdown(result: dict, plots: list[str]) -> str:
         "",
         *_table(systems, MELODIC_COLUMNS),
         "",
+        *_harmony_section(result),
+        *harmonization_markdown(result.get("harmonization")),
+        *pictures_markdown(result.get("pictures") or []),
         "## Learned tonal hierarchy (Pearson r with Krumhansl-Kessler)",
         "",
         "| mode | learned vs KK | learned vs data | data vs KK | notes |",
