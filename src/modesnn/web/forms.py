@@ -169,7 +169,7 @@ async def harmonize_request(model: Any, request: Request) -> HarmonizeRequest:
 def run_harmonize(pool: Any, req: HarmonizeRequest) -> Any:
     harmonize = harmonizer(pool.model)
     try:
-        with pool.replica() as model:
+        with pool.slot() as model:
             return harmonize(model, req.melody, req.key, req.meter, req.seed)
     except (ValueError, ModesnnError) as exc:
         raise RequestError(f"cannot harmonise this melody: {exc}", 422) from None

@@ -81,7 +81,7 @@ class LiveComposition:
 
     def _compose(self) -> None:
         t0 = time.perf_counter()
-        with self.pool.replica() as model:
+        with self.pool.slot() as model:
             session = ComposeSession(model, self.key, self.settings, seed=self.seed)
             self._emit({"type": "start", "key": self.key.name, "tempo": self.tempo, "length": self.settings.length,
                         "slot_ms": model.config.slot_steps * model.config.dt,

@@ -1,14 +1,11 @@
-"""Composition sessions for the web layer, each on a model replica of its own.
+"""Composition sessions for the web layer: how many run at once, over one loaded model.
 
-A `ComposeSession` still runs on its model's own network state (main, 22:06: until the engine's
-`Network.new_state` lands, one session at a time per loaded model).  A server composes for several pages
-at once, so `ModelPool` keeps copies of the loaded model (about 5 MB and 30 ms each for the Bach model) and
-lends one to each running session; two sessions never share a network state.  Once sessions get private
-state over shared weights, the pool can lend the same model to all of them."""
+A `ComposeSession` owns its simulation state (`Network.new_state`) and only reads the model's learned
+synapses, so sessions over one model are independent and may be stepped from several threads.  `ModelPool`
+only bounds how many run at once (each costs a thread and CPU), lending the same model to each."""
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,42 +18,32 @@ from modesnn.theory import Key
 
 
 class PoolBusy(ModesnnError):
-    """Every replica stayed in use for the whole wait (HTTP 503: try again)."""
+    """Every slot stayed in use for the whole wait (HTTP 503: try again)."""
 
     status = 503
 
 
 class ModelPool:
-    """Up to `size` replicas of one model (made when first needed), lent one per session."""
+    """At most `size` sessions at once over `model`."""
 
     def __init__(self, model: Any, size: int = 8) -> None:
         self.model, self.size = model, max(1, size)
-        self._template = copy.deepcopy(model)  # copied from, never composed with (a copy made mid-session
-        self._free: list[Any] = [model]         # would carry that session's state)
-        self._made = 1
-        self._cond = threading.Condition()
+        self._slots = threading.BoundedSemaphore(self.size)
 
     @contextmanager
-    def replica(self, timeout: float = 120.0) -> Iterator[Any]:
-        """A model no other session is using, for the block's duration."""
-        with self._cond:
-            if not self._free and self._made < self.size:
-                self._free.append(copy.deepcopy(self._template))
-                self._made += 1
-            if not self._cond.wait_for(lambda: self._free, timeout):
-                raise PoolBusy(f"all {self.size} networks are busy composing; try again in a moment")
-            model = self._free.pop()
+    def slot(self, timeout: float = 120.0) -> Iterator[Any]:
+        """The model, once one of the `size` slots is free, for the block's duration."""
+        if not self._slots.acquire(timeout=timeout):
+            raise PoolBusy(f"all {self.size} composition slots are busy; try again in a moment")
         try:
-            yield model
+            yield self.model
         finally:
-            with self._cond:
-                self._free.append(model)
-                self._cond.notify()
+            self._slots.release()
 
 
 def compose_all(pool: ModelPool, key: Key, settings: ComposeSettings, seed: int) -> Piece:
     """A whole piece from a fresh session, stepped to the end."""
-    with pool.replica() as model:
+    with pool.slot() as model:
         return ComposeSession(model, key, settings, seed=seed).finish()
 
 
