@@ -151,3 +151,14 @@ def test_a_foreign_host_header_is_refused(server) -> None:
     r = httpx.get(server.url + "/api/config", headers={"Host": "evil.example"})
     assert r.status_code == 400
     assert httpx.get(server.url + "/api/config", headers={"Host": f"localhost:{server.port}"}).status_code == 200
+
+
+def test_the_store_evicts_old_pieces_but_never_pinned_ones(chorales) -> None:
+    from modesnn.web.store import PieceStore
+
+    store = PieceStore(capacity=3)
+    pinned = store.add(chorales[0], 80, pinned=True)
+    ids = [store.add(chorales[i], 80) for i in range(1, 6)]
+    assert store.get(pinned) is chorales[0]
+    assert [store.get(i) is not None for i in ids] == [False, False, True, True, True]
+    assert store.render(ids[0], "mid") is None and store.render(pinned, "mid")[:4] == b"MThd"

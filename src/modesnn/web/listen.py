@@ -72,8 +72,9 @@ class ListeningTest:
         composed = compose_all(self.pool, bach.key, ComposeSettings(length=int(end * 2) + 4, meter=bach.meter),
                                seed)
         src = bach.source or bach.name
-        return _Pair(bach.key.name, self.store.add(cut(bach, end, "excerpt", src), self.tempo), src,
-                     self.store.add(cut(composed, end, "excerpt", f"seed {seed}"), self.tempo), f"seed {seed}")
+        return _Pair(bach.key.name, self.store.add(cut(bach, end, "excerpt", src), self.tempo, pinned=True), src,
+                     self.store.add(cut(composed, end, "excerpt", f"seed {seed}"), self.tempo, pinned=True),
+                     f"seed {seed}")
 
     def _pair(self) -> _Pair:
         with self._lock:

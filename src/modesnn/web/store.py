@@ -33,31 +33,38 @@ class _Entry:
 
 
 class PieceStore:
-    """At most `capacity` pieces (the oldest go first), each rendered at most once per format."""
+    """At most `capacity` pieces (the oldest go first) plus the pinned ones (the listening test's excerpts,
+    which trials keep handing out), each rendered at most once per format."""
 
     def __init__(self, capacity: int = 256) -> None:
         self.capacity = capacity
         self._items: OrderedDict[str, _Entry] = OrderedDict()
+        self._pinned: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
-    def add(self, piece: Piece, tempo: float) -> str:
+    def add(self, piece: Piece, tempo: float, pinned: bool = False) -> str:
         pid = secrets.token_hex(8)
         with self._lock:
+            if pinned:
+                self._pinned[pid] = _Entry(piece, float(tempo))
+                return pid
             self._items[pid] = _Entry(piece, float(tempo))
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
         return pid
 
-    def get(self, pid: str) -> Piece | None:
+    def _entry(self, pid: str) -> _Entry | None:
         with self._lock:
-            entry = self._items.get(pid)
+            return self._items.get(pid) or self._pinned.get(pid)
+
+    def get(self, pid: str) -> Piece | None:
+        entry = self._entry(pid)
         return entry.piece if entry else None
 
     def render(self, pid: str, fmt: str) -> bytes | None:
         """The piece as `fmt` (see FORMATS), or None for an unknown id.  Raises ExportError (e.g. no
         fluidsynth) with a one-line message."""
-        with self._lock:
-            entry = self._items.get(pid)
+        entry = self._entry(pid)
         if entry is None or fmt not in FORMATS:
             return None
         with entry.lock:
