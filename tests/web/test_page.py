@@ -49,6 +49,8 @@ def test_compose_streams_then_engraves_four_staves_with_audio(browser, server, t
     assert [u.rsplit("/", 1)[1] for u in links] == ["mid", "musicxml", "wav", "svg"]
     raster_bands = browser.execute_script("return window.modesnn.bands.map(b => b.label)")
     assert any(b.startswith("key ") for b in raster_bands) and any(b.startswith("soprano") for b in raster_bands)
+    fetched = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert fetched and all(u.startswith(server.url + "/") for u in fetched), fetched  # nothing from elsewhere
     shot = Path(os.environ.get("MODESNN_WEB_SCREENSHOT", tmp_path / "page.png"))
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
