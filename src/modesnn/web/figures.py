@@ -9,22 +9,25 @@ from typing import Any
 
 import numpy as np
 
-from modesnn.model import ComposeSession, ComposeSettings
+from modesnn.errors import ModesnnError
+from modesnn.model import ComposeSettings
 from modesnn.theory import Key, all_keys
 from modesnn.web.raster import band_rank
-from modesnn.web.sessions import describe
+from modesnn.web.sessions import can_describe, describe, new_session
 
 PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 def record(model: Any, key: Key, length: int, seed: int) -> tuple[Any, list[tuple[float, str, int]]]:
     """Compose once through a session; every spike as (ms, population label, value)."""
-    session = ComposeSession(model, key, ComposeSettings(length=length), seed=seed)
+    if not can_describe(model):
+        raise ModesnnError("this model does not label its neurons (no layout.describe): no raster to draw")
+    session = new_session(model, key, ComposeSettings(length=length), seed)
     spikes: list[tuple[float, str, int]] = []
     dt = float(model.config.dt)
     while not session.done:
         session.step()
-        rec = session.last_spikes
+        rec = getattr(session, "last_spikes", None)
         if rec is None or not np.size(rec.neuron):
             continue
         uniq, inv = np.unique(np.asarray(rec.neuron, np.int64), return_inverse=True)

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from modesnn.errors import ModesnnError
-from modesnn.model import ComposeSession, ComposeSettings
+from modesnn.model import ComposeSettings
 from modesnn.theory import Key
 from modesnn.web.raster import spike_event
-from modesnn.web.sessions import ModelPool
+from modesnn.web.sessions import ModelPool, can_describe, new_session
 from modesnn.web.store import PieceStore
 
 LOOKAHEAD_BEATS = 2.0
@@ -37,6 +37,7 @@ class LiveComposition:
         self.cancelled = False
         self.piece_id: str | None = None
         self._pending_key: Key | None = None
+        self.can_change_key = True  # (known once the session exists: a preset without set_key cannot)
         self._cond = threading.Condition()
         self._ends = [0.0] * model.config.voices
         self._bands: list[str] = []
@@ -48,6 +49,8 @@ class LiveComposition:
 
     def change_key(self, key: Key) -> None:
         """From the next step on the session drives `key`."""
+        if not self.can_change_key:
+            raise ModesnnError("this model's composition session cannot change key while composing")
         with self._cond:
             if self.finished:
                 raise ModesnnError("the composition has already finished: compose again to change key")
@@ -82,7 +85,8 @@ class LiveComposition:
     def _compose(self) -> None:
         t0, c0 = time.perf_counter(), time.thread_time()
         with self.pool.slot() as model:
-            session = ComposeSession(model, self.key, self.settings, seed=self.seed)
+            session = new_session(model, self.key, self.settings, self.seed)
+            self.can_change_key = hasattr(session, "set_key")
             self._emit({"type": "start", "key": self.key.name, "tempo": self.tempo, "length": self.settings.length,
                         "slot_ms": model.config.slot_steps * model.config.dt,
                         "voices": list(model.config.voice_names)})
@@ -100,7 +104,7 @@ class LiveComposition:
                     "modulations": [name for _, name in piece.meta.get("modulations", [])], "notes": notes,
                     "timing": timing})
 
-    def _steps(self, model: Any, session: ComposeSession) -> None:
+    def _steps(self, model: Any, session: Any) -> None:
         """Step until done (or cancelled), pacing, applying key changes, emitting notes and spikes."""
         t0 = None
         beat = 60.0 / self.tempo
@@ -112,7 +116,7 @@ class LiveComposition:
                     time.sleep(min(wait, 5.0))
             with self._cond:
                 key, self._pending_key = self._pending_key, None
-            if key is not None and key != self.key:
+            if key is not None and key != self.key and self.can_change_key:
                 session.set_key(key)
                 self.key = key
                 self._emit({"type": "key", "key": key.name, "at": min(self._ends)})
@@ -127,6 +131,6 @@ class LiveComposition:
                 self._ends[d.voice] = max(self._ends[d.voice], n.onset + n.duration)
             event = {"type": "notes", "notes": notes}
             spikes = getattr(session, "last_spikes", None)
-            if spikes is not None and np.size(spikes.neuron):
+            if spikes is not None and np.size(spikes.neuron) and can_describe(model):
                 event["spikes"] = spike_event(model, spikes, self._bands)
             self._emit(event)

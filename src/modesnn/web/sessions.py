@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from modesnn import model as _model
 from modesnn.errors import ModesnnError
 from modesnn.model import ComposeSession, ComposeSettings
 from modesnn.music import Piece
@@ -41,10 +42,24 @@ class ModelPool:
             self._slots.release()
 
 
+def new_session(model: Any, key: Key, settings: ComposeSettings, seed: int) -> Any:
+    """A composition session for this model: `modesnn.model.open_session` where the package has one (it
+    picks the session class of the model's preset), else the paper network's `ComposeSession`."""
+    opener = getattr(_model, "open_session", None)
+    if opener is not None:
+        return opener(model, key, settings, seed)
+    return ComposeSession(model, key, settings, seed=seed)
+
+
+def can_describe(model: Any) -> bool:
+    """Whether the model labels its neurons (for the raster)."""
+    return hasattr(getattr(model, "layout", None), "describe")
+
+
 def compose_all(pool: ModelPool, key: Key, settings: ComposeSettings, seed: int) -> Piece:
     """A whole piece from a fresh session, stepped to the end."""
     with pool.slot() as model:
-        return ComposeSession(model, key, settings, seed=seed).finish()
+        return new_session(model, key, settings, seed).finish()
 
 
 def describe(model: Any, ids: Any) -> list[tuple[str, int]]:
