@@ -13,16 +13,17 @@ from modesnn.errors import ModesnnError
 from modesnn.model import ComposeSettings
 from modesnn.theory import Key, all_keys
 from modesnn.web.raster import band_rank
-from modesnn.web.sessions import can_describe, describe, new_session
+from modesnn.web.sessions import describe, labeller, new_session
 
 PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 def record(model: Any, key: Key, length: int, seed: int) -> tuple[Any, list[tuple[float, str, int]]]:
     """Compose once through a session; every spike as (ms, population label, value)."""
-    if not can_describe(model):
-        raise ModesnnError("this model does not label its neurons (no layout.describe): no raster to draw")
     session = new_session(model, key, ComposeSettings(length=length), seed)
+    layout = labeller(model, session)
+    if layout is None:
+        raise ModesnnError("this model does not label its neurons (no layout.describe): no raster to draw")
     spikes: list[tuple[float, str, int]] = []
     dt = float(model.config.dt)
     while not session.done:
@@ -31,7 +32,7 @@ def record(model: Any, key: Key, length: int, seed: int) -> tuple[Any, list[tupl
         if rec is None or not np.size(rec.neuron):
             continue
         uniq, inv = np.unique(np.asarray(rec.neuron, np.int64), return_inverse=True)
-        labels = describe(model, uniq)
+        labels = describe(layout, uniq)
         for t, i in zip((np.asarray(rec.step) * dt).tolist(), inv.tolist(), strict=True):
             spikes.append((t, labels[i][0], labels[i][1]))
     return session.finish(), spikes
@@ -72,6 +73,8 @@ def write_figure(model: Any, key: Key, path: str | Path, length: int = 24, seed:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if not (hasattr(model, "key_profile") and hasattr(model, "mode_profile")):
+        raise ModesnnError("this model has no learned key and mode profiles (key_profile, mode_profile) to draw")
     _, spikes = record(model, key, length, seed)
     names, learned, kk = _profiles(model)
     fig = plt.figure(figsize=(13, 11), dpi=90)

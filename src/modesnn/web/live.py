@@ -18,7 +18,7 @@ from modesnn.errors import ModesnnError
 from modesnn.model import ComposeSettings
 from modesnn.theory import Key
 from modesnn.web.raster import spike_event
-from modesnn.web.sessions import ModelPool, can_describe, new_session
+from modesnn.web.sessions import ModelPool, labeller, new_session
 from modesnn.web.store import PieceStore
 
 LOOKAHEAD_BEATS = 2.0
@@ -108,6 +108,7 @@ class LiveComposition:
         """Step until done (or cancelled), pacing, applying key changes, emitting notes and spikes."""
         t0 = None
         beat = 60.0 / self.tempo
+        layout = labeller(model, session)
         while not session.done and not self.cancelled:
             if self.pace and t0 is not None:
                 due = t0 + (min(self._ends) - LOOKAHEAD_BEATS) * beat
@@ -131,6 +132,6 @@ class LiveComposition:
                 self._ends[d.voice] = max(self._ends[d.voice], n.onset + n.duration)
             event = {"type": "notes", "notes": notes}
             spikes = getattr(session, "last_spikes", None)
-            if spikes is not None and np.size(spikes.neuron) and can_describe(model):
-                event["spikes"] = spike_event(model, spikes, self._bands)
+            if spikes is not None and np.size(spikes.neuron) and layout is not None:
+                event["spikes"] = spike_event(model, spikes, self._bands, layout)
             self._emit(event)

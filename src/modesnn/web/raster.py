@@ -20,7 +20,7 @@ def band_rank(label: str, voice_names: tuple[str, ...]) -> tuple[int, str]:
     return {"mode": 0, "key": 1, "chord": 2}.get(head, 9), label.replace("-", "b")
 
 
-def spike_event(model: Any, spikes: Any, bands: list[str]) -> dict:
+def spike_event(model: Any, spikes: Any, bands: list[str], layout: Any) -> dict:
     """One step's spikes as {"bands": labels new since the last event, "t": ms, "b": band, "v": value}.
     `bands` is the running list of labels (extended in place) so the page numbers bands like the server.
     More than MAX_SPIKES_PER_EVENT spikes are thinned evenly (the raster is a picture, not the data)."""
@@ -30,7 +30,7 @@ def spike_event(model: Any, spikes: Any, bands: list[str]) -> dict:
         keep = np.linspace(0, neuron.size - 1, MAX_SPIKES_PER_EVENT).astype(np.int64)
         neuron, step = neuron[keep], step[keep]
     uniq, inverse = np.unique(neuron, return_inverse=True)
-    labels = describe(model, uniq)
+    labels = describe(layout, uniq)
     start = len(bands)
     index = {b: i for i, b in enumerate(bands)}
     band_of, value_of = [], []

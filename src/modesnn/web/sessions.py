@@ -51,9 +51,14 @@ def new_session(model: Any, key: Key, settings: ComposeSettings, seed: int) -> A
     return ComposeSession(model, key, settings, seed=seed)
 
 
-def can_describe(model: Any) -> bool:
-    """Whether the model labels its neurons (for the raster)."""
-    return hasattr(getattr(model, "layout", None), "describe")
+def labeller(model: Any, session: Any = None) -> Any:
+    """What labels the neurons a session's spikes come from (an object with `describe(ids)`): the session's
+    own layout where it has one, else the model's; None where neither labels its neurons (no raster)."""
+    for owner in (session, model):
+        layout = getattr(owner, "layout", None)
+        if hasattr(layout, "describe"):
+            return layout
+    return None
 
 
 def compose_all(pool: ModelPool, key: Key, settings: ComposeSettings, seed: int) -> Piece:
@@ -62,6 +67,6 @@ def compose_all(pool: ModelPool, key: Key, settings: ComposeSettings, seed: int)
         return new_session(model, key, settings, seed).finish()
 
 
-def describe(model: Any, ids: Any) -> list[tuple[str, int]]:
-    """(population label, value) per neuron id, from the model's layout."""
-    return [(str(a), int(b)) for a, b in model.layout.describe(ids)]
+def describe(layout: Any, ids: Any) -> list[tuple[str, int]]:
+    """(population label, value) per neuron id, from a `labeller`."""
+    return [(str(a), int(b)) for a, b in layout.describe(ids)]
