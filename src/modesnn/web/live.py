@@ -24,6 +24,13 @@ from modesnn.web.store import PieceStore
 LOOKAHEAD_BEATS = 2.0
 
 
+def _slot_ms(model: Any) -> float | None:
+    """Simulated ms per composition slot, where the model's config says (the raster's time scale)."""
+    c = model.config
+    steps, dt = getattr(c, "slot_steps", None), getattr(c, "dt", None)
+    return float(steps * dt) if steps and dt else None
+
+
 class LiveComposition:
     """Runs `ComposeSession.step()` until done, then `finish()`, and stores the piece."""
 
@@ -88,7 +95,7 @@ class LiveComposition:
             session = new_session(model, self.key, self.settings, self.seed)
             self.can_change_key = hasattr(session, "set_key")
             self._emit({"type": "start", "key": self.key.name, "tempo": self.tempo, "length": self.settings.length,
-                        "slot_ms": model.config.slot_steps * model.config.dt,
+                        "slot_ms": _slot_ms(model),
                         "voices": list(model.config.voice_names)})
             self._steps(model, session)
             if self.cancelled:

@@ -151,7 +151,7 @@ function drawRaster() {
   if (!M.spikes.length || !M.start) return;
   const left = 150, width = c.width - left - 10;
   const lastT = M.spikes[M.spikes.length - 1][0];
-  let span = M.rasterScale || M.start.slot_ms * Math.max(8, M.start.length * 1.3);
+  let span = M.rasterScale || (M.start.slot_ms ? M.start.slot_ms * Math.max(8, M.start.length * 1.3) : lastT * 4);
   const full = M.bands.length !== M.bandsDrawn || lastT > span || M.rasterScale === null;
   if (lastT > span) span = lastT * 1.3;
   M.rasterScale = span;
