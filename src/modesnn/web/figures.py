@@ -12,7 +12,7 @@ import numpy as np
 from modesnn.errors import ModesnnError
 from modesnn.model import ComposeSettings
 from modesnn.theory import Key, all_keys
-from modesnn.web.raster import band_rank
+from modesnn.web.raster import as_record, band_rank
 from modesnn.web.sessions import describe, labeller, new_session
 
 PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -28,7 +28,7 @@ def record(model: Any, key: Key, length: int, seed: int) -> tuple[Any, list[tupl
     dt = float(model.config.dt)
     while not session.done:
         session.step()
-        rec = getattr(session, "last_spikes", None)
+        rec = as_record(getattr(session, "last_spikes", None))
         if rec is None or not np.size(rec.neuron):
             continue
         uniq, inv = np.unique(np.asarray(rec.neuron, np.int64), return_inverse=True)

@@ -17,7 +17,7 @@ import numpy as np
 from modesnn.errors import ModesnnError
 from modesnn.model import ComposeSettings
 from modesnn.theory import Key
-from modesnn.web.raster import spike_event
+from modesnn.web.raster import as_record, spike_event
 from modesnn.web.sessions import ModelPool, labeller, new_session
 from modesnn.web.store import PieceStore
 
@@ -111,6 +111,17 @@ class LiveComposition:
                     "modulations": [name for _, name in piece.meta.get("modulations", [])], "notes": notes,
                     "timing": timing})
 
+    def _set_key(self, session: Any, key: Key) -> None:
+        """Modulate from the next step on; a session that cannot says so in one line and carries on."""
+        try:
+            session.set_key(key)
+        except (ValueError, ModesnnError) as exc:
+            self.can_change_key = False
+            self._emit({"type": "notice", "message": " ".join(str(exc).split())[:300]})
+            return
+        self.key = key
+        self._emit({"type": "key", "key": key.name, "at": min(self._ends)})
+
     def _steps(self, model: Any, session: Any) -> None:
         """Step until done (or cancelled), pacing, applying key changes, emitting notes and spikes."""
         t0 = None
@@ -125,9 +136,7 @@ class LiveComposition:
             with self._cond:
                 key, self._pending_key = self._pending_key, None
             if key is not None and key != self.key and self.can_change_key:
-                session.set_key(key)
-                self.key = key
-                self._emit({"type": "key", "key": key.name, "at": min(self._ends)})
+                self._set_key(session, key)
             decided = session.step()
             if t0 is None:
                 t0 = time.perf_counter()
@@ -138,7 +147,7 @@ class LiveComposition:
                               "duration": n.duration})
                 self._ends[d.voice] = max(self._ends[d.voice], n.onset + n.duration)
             event = {"type": "notes", "notes": notes}
-            spikes = getattr(session, "last_spikes", None)
+            spikes = as_record(getattr(session, "last_spikes", None))
             if spikes is not None and np.size(spikes.neuron) and layout is not None:
                 event["spikes"] = spike_event(model, spikes, self._bands, layout)
             self._emit(event)

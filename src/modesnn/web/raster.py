@@ -3,6 +3,7 @@ page and for `modesnn inspect`."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,22 @@ def band_rank(label: str, voice_names: tuple[str, ...]) -> tuple[int, str]:
     if head in voice_names:
         return 10 + voice_names.index(head), label
     return {"mode": 0, "key": 1, "chord": 2}.get(head, 9), label.replace("-", "b")
+
+
+def as_record(spikes: Any) -> Any:
+    """One record (.step, .neuron) of a step's spikes: a SpikeRecord as it is, a list of them (a session that
+    decides a step in several windows) merged in time order, None when there are none."""
+    if spikes is None or hasattr(spikes, "neuron"):
+        return spikes
+    if isinstance(spikes, (list, tuple)):
+        parts = [r for r in (as_record(s) for s in spikes) if r is not None and np.size(r.neuron)]
+        if not parts:
+            return None
+        step = np.concatenate([np.asarray(r.step, np.int64) for r in parts])
+        neuron = np.concatenate([np.asarray(r.neuron, np.int64) for r in parts])
+        order = np.argsort(step, kind="stable")
+        return SimpleNamespace(step=step[order], neuron=neuron[order])
+    return None
 
 
 def spike_event(model: Any, spikes: Any, bands: list[str], layout: Any) -> dict:

@@ -82,6 +82,7 @@ async function compose() {
   source.addEventListener("key", (e) => { const ev = JSON.parse(e.data); M.keys.push(ev); M.events.push(ev);
     $("status").textContent = `now in ${pretty(ev.key)}`; drawRoll(); });
   source.addEventListener("done", (e) => onDone(JSON.parse(e.data)));
+  source.addEventListener("notice", (e) => { say(JSON.parse(e.data).message); $("changekey").disabled = true; });
   source.addEventListener("error", (e) => {
     if (e.data) { say(JSON.parse(e.data).message); }
     finishStream();
