@@ -71,6 +71,25 @@ def server(web_model, chorales, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def harmony_server(chorales, tmp_path_factory):
+    """A server over a model of the package's default kind learned from the same slice, for harmonising
+    (skipped while this modesnn has no harmoniser)."""
+    from modesnn import model as modesnn_model
+
+    if not hasattr(modesnn_model, "harmonize"):
+        pytest.skip("modesnn.model.harmonize is not on this branch yet (the harmony helper's feature)")
+    from modesnn.corpus import MUSIC_EXTENSIONS, bach_files
+    from modesnn.web.app import create_app
+    from modesnn.workflows import learn_sources
+
+    paths = [str(f.path) for f in bach_files() if f.path.suffix.lower() in MUSIC_EXTENSIONS][:N_CHORALES]
+    model = learn_sources(paths, progress=False)[0]
+    db = tmp_path_factory.mktemp("web-harmony") / "listening.sqlite"
+    with Server(create_app(model, db, lambda: chorales), db) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
 def browser(tmp_path_factory):
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
         pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} missing (apt-get install chromium chromium-driver)")

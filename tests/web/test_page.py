@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.by import By
 
 from tests.web.conftest import pick_key, wait_for
@@ -75,12 +74,8 @@ def test_bad_length_is_a_one_line_message_in_the_page(browser, server) -> None:
     assert browser.execute_script("return window.modesnn.job") is None
 
 
-def test_harmonised_melody_keeps_every_note(browser, server) -> None:
-    from modesnn.web.forms import harmonizer
-
-    if harmonizer(server.app.state.web.model) is None:
-        pytest.skip("modesnn.model.harmonize is not on this branch yet (the harmony helper's feature)")
-    browser.get(server.url + "/")
+def test_harmonised_melody_keeps_every_note(browser, harmony_server) -> None:
+    browser.get(harmony_server.url + "/")
     wait_for(browser, "window.modesnn && window.modesnn.config", 20)
     melody = "G4 G4 A4 B4:2 A4 G4 F#4 G4:2"
     _set(browser, "melody", melody)
