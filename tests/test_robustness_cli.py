@@ -104,12 +104,14 @@ def scores(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("before, after, shown", [([], [], True), (["-q"], [], False), ([], ["--quiet"], False)])
 def test_progress_on_a_terminal_unless_quiet(tmp_path: Path, scores: Path, before, after, shown) -> None:
     err = _stderr_through_a_terminal([*before, "corpus", str(scores), "--no-cache", *after], _env(tmp_path / "c"))
     assert ("reading scores" in err) == shown
 
 
+@pytest.mark.slow
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, scores: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "modesnn", "corpus", str(scores), "--no-cache"],
                           env=_env(tmp_path / "c"), capture_output=True, text=True)

@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from modesnn.cli.common import add_source_arguments, progress_enabled, report_skipped, warn
-from modesnn.errors import ModesnnError
+from modesnn.errors import LimitExceeded, ModesnnError
+from modesnn.limits import MAX_LANES
 from modesnn.model import ModelConfig, load_model, save_model
 from modesnn.workflows import learn_sources
 
@@ -43,6 +44,8 @@ def _check_output(raw: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_output(args.output)
+    if args.lanes > MAX_LANES:  # each lane holds its own neuron state: memory grows with it
+        raise LimitExceeded(f"--lanes: {args.lanes} is over the limit of {MAX_LANES:,}")
     model = load_model(args.model) if args.model else None
     config = None
     if model is None:

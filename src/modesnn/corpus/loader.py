@@ -11,7 +11,15 @@ from pathlib import Path
 
 from modesnn.corpus import cache as _cache
 from modesnn.corpus import precheck
-from modesnn.corpus.reader import KEY_FROM, NO_FILENAME_KEY, Outcome, describe_error, filename_key_label, read_score
+from modesnn.corpus.reader import (
+    KEY_FROM,
+    NO_FILENAME_KEY,
+    Outcome,
+    describe_error,
+    filename_key_label,
+    read_score,
+    timed_out,
+)
 from modesnn.errors import CorpusError
 from modesnn.music import Note, Piece, Voice
 from modesnn.theory import Key
@@ -167,7 +175,7 @@ def load_corpus(
         for i, label, entry in bar:
             result = read_score(files[i].path, key_from, voices, label)
             outcomes[i] = result
-            if entry is not None:
+            if entry is not None and not timed_out(result):
                 _cache.store(entry, result)
 
     pieces: list[Piece] = []

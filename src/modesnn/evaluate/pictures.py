@@ -51,8 +51,9 @@ def piano_roll_png(piece: Piece, path: str | Path, title: str = "") -> None:
         k += 1
     if pitches:
         lo, hi = min(pitches), max(pitches)
-        ticks = [p for p in range(lo - lo % 12, hi + 1, 12) if p >= lo - 12] + [lo, hi]
-        ax.set_yticks(sorted(set(ticks)), [midi_to_name(p) for p in sorted(set(ticks))])
+        ticks = [p for p in range(lo + (-lo) % 12, hi + 1, 12)]  # every C in range, and the extremes
+        ticks += [x for x in (lo, hi) if all(abs(x - t) >= 3 for t in ticks)]
+        ax.set_yticks(sorted(ticks), [midi_to_name(p) for p in sorted(ticks)])
         ax.set_ylim(lo - 2, hi + 2)
     ax.set_xlim(0, max(end, 1.0))
     ax.set_xlabel(f"quarter notes ({piece.meter}; bar lines solid, beats dotted)")
