@@ -74,3 +74,21 @@ def ticking(desc: str, enabled: bool) -> Iterator[None]:
         finally:
             done.set()
             thread.join()
+
+
+def check_writable(raw: str) -> None:
+    """Refuse, before any work, an output path that could not be written: a folder, a missing or read-only
+    folder."""
+    import os
+    from pathlib import Path
+
+    from modesnn.errors import ModesnnError
+
+    path = Path(raw)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ModesnnError(f"{raw}: is a folder")
+    if not folder.is_dir():
+        raise ModesnnError(f"{raw}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ModesnnError(f"{raw}: folder {folder} is not writable")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from modesnn.cli.common import model_or_default, progress_enabled, ticking, warn
+from modesnn.cli.common import check_writable, model_or_default, progress_enabled, ticking, warn
 from modesnn.errors import ModesnnError, SettingsError
 from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
 from modesnn.limits import MAX_COMPOSE_LENGTH
@@ -59,13 +58,7 @@ def _check_outputs(paths: list[str]) -> None:
         if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise ModesnnError(f"{raw}: unknown output kind {path.suffix or '(none)'!r}; "
                                f"use one of {' '.join(SUPPORTED_EXTENSIONS)}")
-        folder = path.parent if str(path.parent) else Path(".")
-        if path.is_dir():
-            raise ModesnnError(f"{raw}: is a folder")
-        if not folder.is_dir():
-            raise ModesnnError(f"{raw}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise ModesnnError(f"{raw}: folder {folder} is not writable")
+        check_writable(raw)
 
 
 def run(args: argparse.Namespace) -> int:
