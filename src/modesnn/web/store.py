@@ -73,23 +73,12 @@ class PieceStore:
             return entry.data[fmt]
 
 
-def _verovio_in_this_thread() -> None:
-    """verovio keeps its resource path per thread and sets it only in the importing one: a toolkit made in
-    any other thread (the server's workers) finds no fonts and reads nothing.  Set it here."""
-    from importlib.resources import files
-
-    import verovio
-
-    verovio.setDefaultResourcePath(str(files("verovio") / "data"))
-
-
 def _render(piece: Piece, fmt: str, tempo: float) -> bytes:
     if fmt == "mid":
         return midi_bytes(piece, tempo_bpm=tempo)
     if fmt == "musicxml":
         return musicxml_bytes(piece, tempo_bpm=tempo)
     if fmt == "svg":
-        _verovio_in_this_thread()
         return svg_text(piece, tempo_bpm=tempo).encode("utf-8")
     with tempfile.TemporaryDirectory(prefix="modesnn-web-") as tmp:
         out = Path(tmp) / "piece.wav"
