@@ -117,3 +117,17 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, scores: Path)
                           env=_env(tmp_path / "c"), capture_output=True, text=True)
     assert proc.returncode == 0 and "3 pieces" in proc.stdout
     assert proc.stderr == ""
+
+
+@pytest.mark.slow
+def test_a_long_composition_shows_progress_and_the_same_bytes(tmp_path: Path, shte_model) -> None:
+    from modesnn.model import save_model
+
+    model = save_model(shte_model, tmp_path / "m.modesnn")
+    env = _env(tmp_path / "c")
+    args = ["compose", "--model", str(model), "--key", "g", "--length", "200", "--seed", "1"]
+    err = _stderr_through_a_terminal([*args, "-o", str(tmp_path / "shown.mid")], env)
+    assert "composing" in err and "slot" in err
+    quiet = _stderr_through_a_terminal(["-q", *args, "-o", str(tmp_path / "quiet.mid")], env)
+    assert "composing" not in quiet
+    assert (tmp_path / "shown.mid").read_bytes() == (tmp_path / "quiet.mid").read_bytes()

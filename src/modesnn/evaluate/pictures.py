@@ -71,13 +71,10 @@ def score_page_png(piece: Piece, path: str | Path, width: int = 1400) -> None:
         import cairosvg
     except ImportError:  # pragma: no cover - depends on the installation
         raise ModesnnError("PNG pictures need cairosvg: pip install 'modesnn[png]'") from None
-    import verovio
+    from modesnn.export import musicxml_bytes
+    from modesnn.io.outputs.svg import verovio_toolkit
 
-    from modesnn.export import SVG_OPTIONS, musicxml_bytes
-
-    verovio.enableLog(verovio.LOG_OFF)
-    tk = verovio.toolkit()
-    tk.setOptions(SVG_OPTIONS)
+    tk = verovio_toolkit()
     if not tk.loadData(musicxml_bytes(piece).decode("utf-8")) or tk.getPageCount() < 1:
         raise ModesnnError(f"piece {piece.name!r}: verovio could not engrave it")
     # the metronome mark's note is a music-font glyph that cairosvg's text fonts lack (drawn as a box)
