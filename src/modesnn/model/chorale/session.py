@@ -1,0 +1,223 @@
+"""Composing with the chorale network: one beat per step, every chord and every note decided by spikes.
+
+A session owns its own simulation (a `Network` built from the model's learned synapses, rescaled once:
+`weights.composition_weights`), so several sessions over one model are independent.  Each beat runs the
+phases of the learning frame in the same order and with the same delays (`layout.SEQUENCE`):
+
+1. context: the requested mode's neuron and the metric neurons (beat in bar, beats before the end) fire the
+   train a presented neuron fires in learning;
+2. each decision (soprano, chord, bass, alto, tenor) is a window of `PHASE` steps in which its candidate
+   neurons receive the learned synaptic input of everything decided before (this beat and the last three),
+   a constant inhibitory background, background noise, and the voice-leading interneurons' inhibition
+   (`voicing.inhibition`); the candidate with the most spikes wins (ties: higher membrane potential, then the
+   seeded generator).  All candidates are then silenced (their spikes withdrawn, lateral inhibition) and the
+   winner fires the presented train, as it did in learning.  A voice whose hold neuron fired and whose
+   winning pitch is the one it sounds holds it (a longer note) instead of attacking again.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from modesnn.model.chorale import voicing
+from modesnn.model.chorale.chords import N_CHORDS, classify
+from modesnn.model.chorale.frame import END_BEATS, MAX_BAR_BEATS, rel_offset
+from modesnn.model.chorale.layout import PHASE, PITCHES, SEQUENCE, SLOT, ChoraleLayout, onset
+from modesnn.model.chorale.layout import CHORD as K_CHORD
+from modesnn.model.chorale.layout import PITCH as K_PITCH
+from modesnn.model.chorale.weights import composition_net
+from modesnn.music import Note, Piece, Voice, measure_length
+from modesnn.snn import SEQUENCE_MEMORY, Network
+from modesnn.theory import Key
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A note once its end is known: voice index and name, its index in the voice, the note."""
+
+    voice: int
+    voice_name: str
+    index: int
+    note: Note
+
+
+@functools.lru_cache(maxsize=4)
+def presented_train(dt: float, drive_steps: int, i_drive: float) -> tuple[int, ...]:
+    """Steps after its onset at which a neuron presented in learning fires (from rest)."""
+    net = Network(dt=dt)
+    net.add_population("probe", 1, SEQUENCE_MEMORY)
+    cur = np.zeros((drive_steps + PHASE, 1))
+    cur[:drive_steps, 0] = i_drive
+    return tuple(net.run(drive_steps + PHASE, [0], cur, plastic=False, grow=False).step.tolist())
+
+
+def default_seed_rel(model, key: Key) -> list[int]:
+    """The opening tonic chord, each voice on its most frequent tonic-triad tone (relative pitches)."""
+    third = 4 if key.mode == "major" else 3
+    triad = {0, third, 7}
+    out = []
+    for v in range(model.config.voices):
+        counts = model.voice_pitches[v] * np.array([(p % 12) in (triad if v < 3 else {0}) for p in range(128)])
+        out.append(int(np.argmax(counts)) if counts.any() else 60)
+    return out
+
+
+class ChoraleSession:
+    """One composition (or harmonisation: `melody`, one relative pitch and attack flag per beat)."""
+
+    def __init__(self, model, key: Key, length: int = 32, meter: str | None = None, seed: int = 0,
+                 seed_notes: list[int] | None = None, melody: list[tuple[int, bool]] | None = None) -> None:
+        c = model.config
+        if key.mode not in c.modes:
+            raise ValueError(f"mode {key.mode!r} is not in this model (it knows: {', '.join(c.modes)})")
+        if meter is None:
+            meter = max(sorted(model.meters), key=lambda m: model.meters[m]) if model.meters else "4/4"
+        self.bar = max(1, int(round(measure_length(meter))))
+        self.model, self.key, self.meter, self.seed = model, key, meter, seed
+        self.off = rel_offset(key.tonic)
+        self.melody = melody
+        beats = len(melody) if melody is not None else max(2, length)
+        self.beats = beats if melody is not None else int(math.ceil(beats / self.bar) * self.bar)
+        self.rng = np.random.default_rng(seed)
+        self.net, self.layout = composition_net(model)
+        self.train = np.array(presented_train(c.dt, c.drive_steps, c.i_drive), np.int64)
+        seeds = default_seed_rel(model, key) if seed_notes is None else [p - self.off for p in seed_notes]
+        if len(seeds) != c.voices:
+            raise ValueError(f"{len(seeds)} seed notes given, the model has {c.voices} voices")
+        self.seeds = seeds
+        self.pitch = np.full((self.beats, c.voices), -1, np.int64)  # relative pitch per beat
+        self.attack = np.zeros((self.beats, c.voices), bool)
+        self.chord = np.full(self.beats, -1, np.int64)
+        self.b = 0
+        self.last_spikes = None
+        self._notes: list[list[Note]] = [[] for _ in range(c.voices)]
+        self._returned = [0] * c.voices
+
+    @property
+    def done(self) -> bool:
+        return self.b >= self.beats
+
+    # -- one beat -----------------------------------------------------------------------------------
+    def step(self) -> tuple[Decided, ...]:
+        """Decide one beat: the chord and every voice."""
+        if self.done:
+            return ()
+        b, lay, net = self.b, self.layout, self.net
+        t0 = b * SLOT
+        to_end = self.beats - 1 - b
+        ctx = [lay.mode_id(self.key.mode), lay.bar0 + (b % self.bar) % MAX_BAR_BEATS]
+        if to_end < END_BEATS:
+            ctx.append(lay.end0 + to_end)
+        self._present(ctx, t0)
+        net.run(PHASE, plastic=False, grow=False)
+        spikes = []
+        for what in SEQUENCE[1:]:
+            start = t0 + (onset(K_CHORD) if what == "chord" else onset(K_PITCH, what))
+            if what == "chord":
+                spikes.append(self._decide_chord(b, start))
+            else:
+                spikes.append(self._decide_voice(b, int(what), start))
+        self.last_spikes = spikes
+        self.b += 1
+        return self._collect()
+
+    def _present(self, ids, at: int) -> None:
+        """The chosen (or clamped) neurons fire the train of a presented neuron from `at`."""
+        ids = np.asarray(ids, np.int64)
+        self.net.emit(np.repeat(ids, self.train.size), np.tile(at + self.train, ids.size))
+
+    def _window(self, cand: np.ndarray, extra: np.ndarray | None = None):
+        """Run one decision window over the candidates; spike counts per candidate."""
+        c = self.model.config
+        drive = np.full(cand.size, -c.background) if extra is None else extra - c.background
+        rec = self.net.run(PHASE, cand, drive, plastic=False, grow=False, noise=(c.noise_sigma, self.rng))
+        pos = np.searchsorted(cand, rec.neuron)
+        pos = np.minimum(pos, cand.size - 1)
+        hit = cand[pos] == rec.neuron
+        counts = np.bincount(pos[hit], minlength=cand.size)
+        return counts, rec
+
+    def _winner(self, cand: np.ndarray, counts: np.ndarray, known: np.ndarray | None = None) -> int:
+        """Index of the candidate with the most spikes (ties: membrane potential, then the generator);
+        `known`: the candidates a voice ever sang (a silent window falls back to the best of those)."""
+        if known is not None:
+            counts = np.where(known, counts, -1)
+        top = np.flatnonzero(counts == counts.max())
+        if top.size > 1:
+            vm = self.net.potential(cand[top])
+            top = top[vm == vm.max()]
+        return int(top[0] if top.size == 1 else self.rng.choice(top))
+
+    def _decide_chord(self, b: int, start: int):
+        lay = self.layout
+        cand = lay.chord0 + np.arange(N_CHORDS)
+        if b == 0 and self.melody is None:
+            sonority = sorted({p % 12 for p in self.seeds})
+            win = max(classify(sonority, self.seeds[-1] % 12), 0)
+            counts, rec = np.zeros(N_CHORDS, np.int64), None
+        else:
+            counts, rec = self._window(cand)
+            win = self._winner(cand, counts)
+        self.net.silence(cand)
+        self.chord[b] = win
+        self._present([cand[win]], start)
+        return rec
+
+    def _decide_voice(self, b: int, v: int, start: int):
+        lay, c = self.layout, self.model.config
+        cand = np.append(lay.pitch_id(v, np.arange(PITCHES)), lay.hold0[v])
+        prev = int(self.pitch[b - 1, v]) if b else -1
+        rec = None
+        if b == 0 and self.melody is None:
+            pitch, hold = self.seeds[v], False
+        elif v == 0 and self.melody is not None:
+            pitch, attack = self.melody[b]
+            hold = not attack and pitch == prev and pitch >= 0
+        else:
+            inhibit = voicing.inhibition(self.pitch, b, v, c.parallel_inhibition, c.crossing_inhibition)
+            counts, rec = self._window(cand, np.append(-inhibit, 0.0))
+            win = self._winner(cand[:-1], counts[:-1], self.model.voice_pitches[v] > 0)
+            pitch = win
+            hold = bool(counts[-1] > 0) and pitch == prev
+        self.net.silence(cand)
+        self.pitch[b, v] = pitch
+        self.attack[b, v] = not hold
+        if pitch >= 0:
+            self._present([lay.pitch_id(v, pitch)] + ([lay.hold0[v]] if hold else []), start)
+        return rec
+
+    # -- notes --------------------------------------------------------------------------------------
+    def _voice_notes(self, v: int, upto: int) -> list[Note]:
+        notes: list[Note] = []
+        for b in range(upto):
+            p = int(self.pitch[b, v])
+            if notes and not self.attack[b, v] and notes[-1].pitch == (p + self.off if p >= 0 else None):
+                last = notes[-1]
+                notes[-1] = Note(last.pitch, last.duration + 1.0, last.onset)
+            else:
+                notes.append(Note(p + self.off if p >= 0 else None, 1.0, float(b)))
+        return notes
+
+    def _collect(self) -> tuple[Decided, ...]:
+        """Notes whose end is now known (every note but each voice's last, until the end)."""
+        out = []
+        names = self.model.config.voice_names
+        for v in range(self.model.config.voices):
+            notes = self._voice_notes(v, self.b)
+            final = len(notes) if self.done else len(notes) - 1
+            for i in range(self._returned[v], final):
+                out.append(Decided(v, names[v], i, notes[i]))
+            self._returned[v] = max(self._returned[v], final)
+        return tuple(out)
+
+    def finish(self) -> Piece:
+        while not self.done:
+            self.step()
+        voices = tuple(Voice(name, tuple(self._voice_notes(v, self.beats)))
+                       for v, name in enumerate(self.model.config.voice_names))
+        return Piece(f"modesnn {self.key.name}", self.key, voices, self.meter, key_source="requested",
+                     source="modesnn compose", meta={"seed": self.seed, "length": self.beats, "preset": "chorale"})

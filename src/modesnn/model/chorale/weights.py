@@ -1,0 +1,46 @@
+"""The composition network of a session: the learned synapses, rescaled once per model.
+
+Learned weights count co-activity (STDP on every coincident spike pair), so a chord heard a thousand times
+has outgoing weights a hundred times those of a rare one.  Before composing, each group is put through
+synaptic scaling: a neuron's outgoing weights onto one target population (a voice's pitches, the chords)
+are divided by their largest, so that they say how strongly, relative to its other targets, it calls each
+one; then multiplied by the group's gain (`ChoraleConfig.gains`), the balance between memories.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from modesnn.model.chorale.layout import CHORD, HOLD, ChoraleLayout
+from modesnn.snn import Network
+
+
+def scaled_weights(model) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per group: (pre, post, weight, delay) after synaptic scaling and gain; cached on the model."""
+    cached = getattr(model, "_scaled", None)
+    if cached is not None:
+        return cached
+    lay, gains = model.layout, dict(model.config.gains)
+    out = {}
+    for name, g in model.groups.items():
+        pre, post, w, delay = g.pre.astype(np.int64), g.post.astype(np.int64), g.w.copy(), g.delay.astype(np.int64)
+        keep = w > 0
+        pre, post, w, delay = pre[keep], post[keep], w[keep], delay[keep]
+        target = np.where(lay.kind[post] == CHORD, 0, 1 + lay.voice[post] * 2 + (lay.kind[post] == HOLD))
+        key = pre * 16 + target
+        uk, inv = np.unique(key, return_inverse=True)
+        top = np.zeros(uk.size)
+        np.maximum.at(top, inv, w)
+        out[name] = (pre, post, gains.get(name, 1.0) * w / top[inv], delay)
+    model._scaled = out
+    return out
+
+
+def composition_net(model) -> tuple[Network, ChoraleLayout]:
+    """A fresh single-lane network with the model's layout and its scaled synapses (no plasticity)."""
+    c = model.config
+    net = Network(dt=c.dt, lanes=1, tau_syn=c.tau_syn)
+    lay = ChoraleLayout(net, c.modes, c.voices)
+    for name, (pre, post, w, delay) in scaled_weights(model).items():
+        net.connect(net.add_synapses(name), pre, post, w, delay)
+    return net, lay
