@@ -2,7 +2,7 @@
 
 Populations (engine tags in brackets): the mode cluster (one neuron per mode) and the metric neurons
 (beat in the bar; beats before the end) [CONTEXT]; the chord cluster (root degree x quality, relative to the
-tonic) [CHORD]; per voice, key-relative pitch neurons (MIDI numbers in the key's frame, 0..127) [PITCH] and
+tonic) [CHORD]; per mode and voice, key-relative pitch neurons (MIDI numbers in the key's frame, 0..127) [PITCH] and
 one hold neuron [HOLD].  A beat is a slot of `SLOT` steps; context speaks at its start, then
 the voices: the soprano before the chord (the melody calls for its harmony, and a melody to harmonise is
 clamped there), then bass, alto, tenor, `PHASE` steps apart: every learned
@@ -52,11 +52,12 @@ class ChoraleLayout:
         if voices != len(VOICE_ORDER):
             raise ValueError(f"the chorale network writes {len(VOICE_ORDER)} voices, not {voices}")
         self.modes, self.voices = modes, voices
-        kind, voice, val, when = [], [], [], []
+        kind, voice, val, when, group = [], [], [], [], []
 
-        def add(name: str, size: int, k: int, v: int, values) -> int:
+        def add(name: str, size: int, k: int, v: int, values, g: int = -1) -> int:
             pop = net.add_population(name, size, SEQUENCE_MEMORY, tag=k)
             kind.append(np.full(size, k))
+            group.append(np.full(size, g))
             voice.append(np.full(size, v))
             val.append(np.asarray(values, np.int64))
             when.append(np.full(size, onset(k, v)))
@@ -66,16 +67,19 @@ class ChoraleLayout:
         self.bar0 = add("bar beat", MAX_BAR_BEATS, CONTEXT, -1, np.arange(MAX_BAR_BEATS))
         self.end0 = add("beats to end", END_BEATS, CONTEXT, -1, np.arange(END_BEATS))
         self.chord0 = add("chord", N_CHORDS, CHORD, -1, np.arange(N_CHORDS))
-        self.pitch0 = [add(f"v{v}:pitch", PITCHES, PITCH, v, np.arange(PITCHES)) for v in range(voices)]
+        # one pitch grid per mode and voice: a voice's melody in major and in minor are separate memories
+        self.pitch0 = {(m, v): add(f"{m}:v{v}:pitch", PITCHES, PITCH, v, np.arange(PITCHES), mi)
+                       for mi, m in enumerate(modes) for v in range(voices)}
         self.hold0 = [add(f"v{v}:hold", 1, HOLD, v, [0]) for v in range(voices)]
         self.kind = np.concatenate(kind)
         self.voice = np.concatenate(voice)
         self.val = np.concatenate(val)
         self.onset = np.concatenate(when)
+        self.group = np.concatenate(group)  # mode index of a pitch neuron
         self.n = int(self.kind.size)
 
     def mode_id(self, mode: str) -> int:
         return self.mode0 + self.modes.index(mode)
 
-    def pitch_id(self, voice: int, rel) -> np.ndarray:
-        return self.pitch0[voice] + np.asarray(rel, np.int64)
+    def pitch_id(self, mode: str, voice: int, rel) -> np.ndarray:
+        return self.pitch0[(mode, voice)] + np.asarray(rel, np.int64)

@@ -49,15 +49,16 @@ class ChoraleConfig:
     window_steps: int = 5
     lanes: int = 32
     # composition
+    log_span: float = 4.0  # synaptic scaling: a target e**-log_span as frequent as the best gets weight 0
     tau_syn: float = 2.0  # ms: synaptic current decay (a decision window is 4 ms)
-    background: float = 5.0  # inhibitory background onto a decision's candidates
-    noise_sigma: float = 20.0
-    parallel_inhibition: float = 60.0
-    crossing_inhibition: float = 60.0
+    background: float = 20.0  # inhibitory background onto a decision's candidates
+    noise_sigma: float = 150.0
+    parallel_inhibition: float = 300.0
+    crossing_inhibition: float = 300.0
     gains: tuple[tuple[str, float], ...] = (
-        ("context_chord", 6.0), ("melody_chord", 8.0), ("chord_seq1", 8.0), ("chord_seq2", 3.0),
-        ("chord_seq3", 2.0), ("chord_voice", 10.0), ("context_voice", 3.0), ("melody1", 8.0), ("melody2", 3.0),
-        ("vertical", 4.0))
+        ("context_chord", 30.0), ("melody_chord", 40.0), ("chord_seq1", 30.0), ("chord_seq2", 12.0),
+        ("chord_seq3", 8.0), ("chord_voice", 60.0), ("chord_voice:0", 10.0), ("context_voice", 10.0),
+        ("melody1", 20.0), ("melody1:0", 40.0), ("melody1:1", 10.0), ("melody2", 8.0), ("vertical", 15.0))
 
 
 GROUPS = ("context_chord", "melody_chord", "chord_seq1", "chord_seq2", "chord_seq3", "chord_voice", "context_voice",
@@ -165,7 +166,7 @@ class ChoraleSNN:
                 ids.append(lay.chord0 + f.chord[b])
             for v in range(self.config.voices):
                 if f.act[b, v] != SILENT:
-                    ids.append(int(lay.pitch_id(v, f.pitch[b, v])))
+                    ids.append(int(lay.pitch_id(f.mode, v, f.pitch[b, v])))
                 if f.act[b, v] == ACT_HOLD:
                     ids.append(lay.hold0[v])
             out.append(np.array(ids, np.int64))

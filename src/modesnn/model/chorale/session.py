@@ -83,7 +83,7 @@ class ChoraleSession:
         beats = len(melody) if melody is not None else max(2, length)
         self.beats = beats if melody is not None else int(math.ceil(beats / self.bar) * self.bar)
         self.rng = np.random.default_rng(seed)
-        self.net, self.layout = composition_net(model)
+        self.net, self.layout = composition_net(model, key.mode)
         self.train = np.array(presented_train(c.dt, c.drive_steps, c.i_drive), np.int64)
         seeds = default_seed_rel(model, key) if seed_notes is None else [p - self.off for p in seed_notes]
         if len(seeds) != c.voices:
@@ -96,6 +96,7 @@ class ChoraleSession:
         self.last_spikes = None
         self._notes: list[list[Note]] = [[] for _ in range(c.voices)]
         self._returned = [0] * c.voices
+        self._recent: list[tuple[int, np.ndarray]] = []  # (step, ids) presented in the last beats
 
     @property
     def done(self) -> bool:
@@ -108,6 +109,7 @@ class ChoraleSession:
             return ()
         b, lay, net = self.b, self.layout, self.net
         t0 = b * SLOT
+        assert net.t == t0, (net.t, t0)
         to_end = self.beats - 1 - b
         ctx = [lay.mode_id(self.key.mode), lay.bar0 + (b % self.bar) % MAX_BAR_BEATS]
         if to_end < END_BEATS:
@@ -129,12 +131,31 @@ class ChoraleSession:
         """The chosen (or clamped) neurons fire the train of a presented neuron from `at`."""
         ids = np.asarray(ids, np.int64)
         self.net.emit(np.repeat(ids, self.train.size), np.tile(at + self.train, ids.size))
+        self._recent.append((at, ids))
+        self._recent = [(t, i) for t, i in self._recent if t > at - 4 * SLOT]
+
+    def _reached(self, cand: np.ndarray) -> np.ndarray:
+        """Mask of the candidates that a synapse from a recently presented neuron reaches: only these take
+        part in the decision (the others receive no input, and stay at rest)."""
+        src = np.concatenate([i for _, i in self._recent]) if self._recent else np.zeros(0, np.int64)
+        hit = np.zeros(cand.size, bool)
+        for g in self.net.groups.values():
+            if g.n:
+                syn, _ = g.outgoing(src)
+                post = g.post[syn]
+                pos = np.minimum(np.searchsorted(cand, post), cand.size - 1)
+                hit[pos[cand[pos] == post]] = True
+        return hit
 
     def _window(self, cand: np.ndarray, extra: np.ndarray | None = None):
-        """Run one decision window over the candidates; spike counts per candidate."""
+        """Run one decision window over the candidates that learned input reaches (inhibitory background,
+        the interneurons' inhibition `extra`, noise); spike counts per candidate."""
         c = self.model.config
         drive = np.full(cand.size, -c.background) if extra is None else extra - c.background
-        rec = self.net.run(PHASE, cand, drive, plastic=False, grow=False, noise=(c.noise_sigma, self.rng))
+        reached = self._reached(cand)
+        rec = self.net.run(PHASE, cand[reached], drive[reached], plastic=False, grow=False,
+                           noise=(c.noise_sigma, self.rng))
+        self._reach = reached
         pos = np.searchsorted(cand, rec.neuron)
         pos = np.minimum(pos, cand.size - 1)
         hit = cand[pos] == rec.neuron
@@ -144,8 +165,10 @@ class ChoraleSession:
     def _winner(self, cand: np.ndarray, counts: np.ndarray, known: np.ndarray | None = None) -> int:
         """Index of the candidate with the most spikes (ties: membrane potential, then the generator);
         `known`: the candidates a voice ever sang (a silent window falls back to the best of those)."""
-        if known is not None:
-            counts = np.where(known, counts, -1)
+        ok = self._reach[: counts.size] if known is None else self._reach[: counts.size] & known
+        if not ok.any():
+            ok = np.ones(counts.size, bool) if known is None or not known.any() else known
+        counts = np.where(ok, counts, -1)
         top = np.flatnonzero(counts == counts.max())
         if top.size > 1:
             vm = self.net.potential(cand[top])
@@ -158,7 +181,7 @@ class ChoraleSession:
         if b == 0 and self.melody is None:
             sonority = sorted({p % 12 for p in self.seeds})
             win = max(classify(sonority, self.seeds[-1] % 12), 0)
-            counts, rec = np.zeros(N_CHORDS, np.int64), None
+            rec = self.net.run(PHASE, plastic=False, grow=False)  # (clamped: the window passes)
         else:
             counts, rec = self._window(cand)
             win = self._winner(cand, counts)
@@ -169,25 +192,24 @@ class ChoraleSession:
 
     def _decide_voice(self, b: int, v: int, start: int):
         lay, c = self.layout, self.model.config
-        cand = np.append(lay.pitch_id(v, np.arange(PITCHES)), lay.hold0[v])
+        cand = np.append(lay.pitch_id(self.key.mode, v, np.arange(PITCHES)), lay.hold0[v])
         prev = int(self.pitch[b - 1, v]) if b else -1
         rec = None
-        if b == 0 and self.melody is None:
-            pitch, hold = self.seeds[v], False
-        elif v == 0 and self.melody is not None:
-            pitch, attack = self.melody[b]
+        if (b == 0 and self.melody is None) or (v == 0 and self.melody is not None):
+            rec = self.net.run(PHASE, plastic=False, grow=False)  # (clamped: the window passes)
+            pitch, attack = (self.seeds[v], True) if self.melody is None else self.melody[b]
             hold = not attack and pitch == prev and pitch >= 0
         else:
             inhibit = voicing.inhibition(self.pitch, b, v, c.parallel_inhibition, c.crossing_inhibition)
             counts, rec = self._window(cand, np.append(-inhibit, 0.0))
             win = self._winner(cand[:-1], counts[:-1], self.model.voice_pitches[v] > 0)
             pitch = win
-            hold = bool(counts[-1] > 0) and pitch == prev
+            hold = bool(counts[-1] > 0) and counts[-1] >= counts[win] and pitch == prev
         self.net.silence(cand)
         self.pitch[b, v] = pitch
         self.attack[b, v] = not hold
         if pitch >= 0:
-            self._present([lay.pitch_id(v, pitch)] + ([lay.hold0[v]] if hold else []), start)
+            self._present([lay.pitch_id(self.key.mode, v, pitch)] + ([lay.hold0[v]] if hold else []), start)
         return rec
 
     # -- notes --------------------------------------------------------------------------------------

@@ -3,15 +3,17 @@
 Learned weights count co-activity (STDP on every coincident spike pair), so a chord heard a thousand times
 has outgoing weights a hundred times those of a rare one.  Before composing, each group is put through
 synaptic scaling: a neuron's outgoing weights onto one target population (a voice's pitches, the chords)
-are divided by their largest, so that they say how strongly, relative to its other targets, it calls each
-one; then multiplied by the group's gain (`ChoraleConfig.gains`), the balance between memories.
+are divided by their largest and taken on a log scale, 1 + ln(w / max) / log_span (0 below), so that they
+say how strongly, relative to its other targets, it calls each one (a log-odds: with the background noise,
+the spike-count winner-takes-all then samples instead of always taking the most frequent); then multiplied by the group's gain (`ChoraleConfig.gains`; 'group:voice' for one target voice), the
+balance between memories.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from modesnn.model.chorale.layout import CHORD, HOLD, ChoraleLayout
+from modesnn.model.chorale.layout import CHORD, PITCH, ChoraleLayout
 from modesnn.snn import Network
 
 
@@ -26,21 +28,29 @@ def scaled_weights(model) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray,
         pre, post, w, delay = g.pre.astype(np.int64), g.post.astype(np.int64), g.w.copy(), g.delay.astype(np.int64)
         keep = w > 0
         pre, post, w, delay = pre[keep], post[keep], w[keep], delay[keep]
-        target = np.where(lay.kind[post] == CHORD, 0, 1 + lay.voice[post] * 2 + (lay.kind[post] == HOLD))
+        target = np.where(lay.kind[post] == CHORD, 0, 1 + lay.voice[post])  # (a voice: its pitches and hold)
         key = pre * 16 + target
         uk, inv = np.unique(key, return_inverse=True)
         top = np.zeros(uk.size)
         np.maximum.at(top, inv, w)
-        out[name] = (pre, post, gains.get(name, 1.0) * w / top[inv], delay)
+        gain = np.array([gains.get(f"{name}:{v}", gains.get(name, 1.0)) for v in range(-1, model.config.voices)])
+        rel = np.maximum(0.0, 1.0 + np.log(w / top[inv]) / model.config.log_span)
+        keep = rel > 0
+        out[name] = (pre[keep], post[keep], (gain[lay.voice[post] + 1] * rel)[keep], delay[keep])
     model._scaled = out
     return out
 
 
-def composition_net(model) -> tuple[Network, ChoraleLayout]:
-    """A fresh single-lane network with the model's layout and its scaled synapses (no plasticity)."""
+def composition_net(model, mode: str) -> tuple[Network, ChoraleLayout]:
+    """A fresh single-lane network with the model's layout and its scaled synapses (no plasticity).  The
+    pitch grids of the other modes are held silent (as the paper holds non-scale key neurons silent): their
+    synapses are left out, so they neither fire nor carry anything."""
     c = model.config
     net = Network(dt=c.dt, lanes=1, tau_syn=c.tau_syn)
     lay = ChoraleLayout(net, c.modes, c.voices)
+    mi = c.modes.index(mode)
+    silent = (lay.kind == PITCH) & (lay.group != mi)
     for name, (pre, post, w, delay) in scaled_weights(model).items():
-        net.connect(net.add_synapses(name), pre, post, w, delay)
+        keep = ~silent[pre] & ~silent[post]
+        net.connect(net.add_synapses(name), pre[keep], post[keep], w[keep], delay[keep])
     return net, lay
