@@ -3,8 +3,6 @@ files, and composition."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -13,7 +11,16 @@ from modesnn.evaluate.keyfinding import find_key_music21_compatible
 from modesnn.evaluate.metrics import voice_crossings
 from modesnn.evaluate.profiles import profile_report
 from modesnn.export import midi_bytes
-from modesnn.model import FORMAT_VERSION, ModelConfig, ModeSNN, compose, load_model, model_bytes, save_model
+from modesnn.model import (
+    FORMAT_VERSION,
+    ComposeSettings,
+    ModelConfig,
+    ModeSNN,
+    compose,
+    load_model,
+    model_bytes,
+    save_model,
+)
 from modesnn.model.layout import DURATION, KEY, PITCH
 from modesnn.music import Piece, measure_length, voice_from_durations
 from modesnn.theory import Key, all_keys, parse_key, pearson
@@ -215,15 +222,12 @@ def test_composition_keeps_the_requested_key_including_unheard_keys(shte_model):
 
 def test_voice_order_inhibition_reduces_voice_crossings(shte_model):
     """Candidates above the voice above or below the voice below are inhibited: far fewer crossings."""
-    base = shte_model.config
+    base = ComposeSettings()
     crossings = {}
-    try:
-        for strength in (0.0, base.voice_order_inhibition):
-            shte_model.config = dataclasses.replace(base, voice_order_inhibition=strength)
-            crossings[strength] = sum(voice_crossings(compose(shte_model, k, length=32, seed=2))
-                                      for k in all_keys()[::3])
-    finally:
-        shte_model.config = base
+    for strength in (0.0, base.voice_order_inhibition):
+        settings = ComposeSettings(voice_order_inhibition=strength)
+        crossings[strength] = sum(voice_crossings(compose(shte_model, k, length=32, seed=2, settings=settings))
+                                  for k in all_keys()[::3])
     assert base.voice_order_inhibition > 0
     assert crossings[base.voice_order_inhibition] < 0.6 * crossings[0.0], crossings
 

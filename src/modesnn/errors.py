@@ -15,3 +15,11 @@ class ModelFileError(ModesnnError):
 
 class ExportError(ModesnnError):
     """An output could not be written."""
+
+
+class SettingsError(ModesnnError, ValueError):
+    """A setting is out of its range (the message names the field); raised at construction, never rewritten."""
+
+
+class ComposeError(ModesnnError, ValueError):
+    """A composition request the model cannot serve (unknown mode, wrong seed-note count, ...)."""

@@ -42,7 +42,7 @@ import mido
 
 from modesnn.errors import ExportError
 from modesnn.music import Piece
-from modesnn.theory import MODES, Key
+from modesnn.theory import LETTER_PC, key_signature, mido_key_name, music21_mode_name, spelling_map
 
 if TYPE_CHECKING:  # pragma: no cover
     from music21 import stream
@@ -198,87 +198,6 @@ def _check_piece(piece: Piece) -> float:
     return length
 
 
-# --------------------------------------------------------------------------------------------------- keys
-
-_LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
-_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_LETTERS = "CDEFGAB"
-# Key-signature offset of each mode from the major key on the same tonic, in fifths.
-_MODE_FIFTHS = {"major": 0, "minor": -3, "natural minor": -3, "melodic minor": -3, "dorian": -2,
-                "phrygian": -4, "lydian": 1, "mixolydian": -1, "locrian": -5}
-# music21's name for each of our modes (all minor forms share the minor signature).
-_M21_MODE = {"natural minor": "minor", "melodic minor": "minor"}
-
-
-def _fifths_of(spelling: str) -> int:
-    """Circle-of-fifths position of a spelled pitch name ('C' 0, 'G' 1, 'B-' -2, 'F#' 6)."""
-    letter, acc = spelling[0].upper(), spelling[1:]
-    return _LETTER_FIFTHS[letter] + 7 * (acc.count("#") - acc.count("-") - acc.count("b"))
-
-
-def _name_of_fifths(fifths: int, flat: str = "-") -> str:
-    letter = "FCGDAEB"[(fifths + 1) % 7]
-    alter = (fifths + 1) // 7
-    return letter + ("#" * alter if alter > 0 else flat * -alter)
-
-
-def _signature(key: Key) -> tuple[str, int]:
-    """(tonic spelling, sharps) for the key signature; a tonic spelled beyond 7 sharps/flats is respelled
-    enharmonically (D# major -> E- major) so every format can write it."""
-    offset = _MODE_FIFTHS.get(key.mode)
-    if offset is None:  # a mode added to theory.MODES later: use the signature of its nearest relative
-        offset = -3 if 3 in MODES[key.mode].degrees else 0
-    tonic = _fifths_of(key.spelling)
-    sharps = tonic + offset
-    while sharps > 7:
-        tonic, sharps = tonic - 12, sharps - 12
-    while sharps < -7:
-        tonic, sharps = tonic + 12, sharps + 12
-    return _name_of_fifths(tonic), sharps
-
-
-def _mido_key(key: Key) -> str:
-    """mido key_signature name: 'Gm', 'Bb'.  Modes other than major and minor get the signature of their
-    relative major (MIDI key signatures know only major and minor)."""
-    _, sharps = _signature(key)
-    minor = key.mode in ("minor", "natural minor", "melodic minor")
-    if minor:
-        return _name_of_fifths(sharps + 3, flat="b") + "m"
-    return _name_of_fifths(sharps, flat="b")
-
-
-def _spelling_map(key: Key) -> dict[int, tuple[str, int]]:
-    """Pitch class -> (letter, alter) for notes in this key: scale degrees of the mode take consecutive
-    letters from the tonic (G harmonic minor: G A B- C D E- F#); other pitch classes prefer a natural,
-    else a sharp in sharp keys and a flat in flat keys."""
-    tonic_name, sharps = _signature(key)
-    out: dict[int, tuple[str, int]] = {}
-    degrees = sorted(MODES[key.mode].degrees)
-    tonic_pc = (_LETTER_PC[tonic_name[0]] + tonic_name.count("#") - tonic_name.count("-")) % 12
-    if len(degrees) == 7:
-        start = _LETTERS.index(tonic_name[0])
-        for i, d in enumerate(degrees):
-            letter = _LETTERS[(start + i) % 7]
-            pc = (tonic_pc + d) % 12
-            alter = (pc - _LETTER_PC[letter] + 6) % 12 - 6
-            if abs(alter) <= 2:
-                out[pc] = (letter, alter)
-    default_sharp = {1: ("C", 1), 3: ("E", -1), 6: ("F", 1), 8: ("A", -1), 10: ("B", -1)}
-    for pc in range(12):
-        if pc in out:
-            continue
-        naturals = [ltr for ltr, p in _LETTER_PC.items() if p == pc]
-        if naturals:
-            out[pc] = (naturals[0], 0)
-        elif sharps > 0:
-            out[pc] = (_LETTERS[[_LETTER_PC[x] for x in _LETTERS].index((pc - 1) % 12)], 1)
-        elif sharps < 0:
-            out[pc] = (_LETTERS[[_LETTER_PC[x] for x in _LETTERS].index((pc + 1) % 12)], -1)
-        else:
-            out[pc] = default_sharp[pc]
-    return out
-
-
 # --------------------------------------------------------------------------------------------------- MIDI
 
 
@@ -299,7 +218,7 @@ def to_midi(piece: Piece, *, tempo_bpm: float | None = None,
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=piece.name, time=0))
     conductor.append(mido.MetaMessage("time_signature", numerator=num, denominator=den, time=0))
-    conductor.append(mido.MetaMessage("key_signature", key=_mido_key(piece.key), time=0))
+    conductor.append(mido.MetaMessage("key_signature", key=mido_key_name(piece.key), time=0))
     conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0))
     conductor.append(mido.MetaMessage("end_of_track", time=end))
     mid.tracks.append(conductor)
@@ -374,8 +293,8 @@ def to_score(piece: Piece, *, tempo_bpm: float | None = None,
     bpm = _tempo(piece, tempo_bpm)
     num, den = _meter(piece)
     programs = _programs(piece, program)
-    tonic_name, _ = _signature(piece.key)
-    spell = _spelling_map(piece.key)
+    tonic_name, _ = key_signature(piece.key)
+    spell = spelling_map(piece.key)
     total = _q(length)
 
     score = stream.Score()
@@ -395,7 +314,7 @@ def to_score(piece: Piece, *, tempo_bpm: float | None = None,
         inst.midiChannel = [c for c in range(16) if c != 9][i % 15]
         part.insert(0, inst)
         part.insert(0, _clef_for(i, len(piece.voices), v.name, v.pitches))
-        m21_mode = _M21_MODE.get(piece.key.mode, piece.key.mode)
+        m21_mode = music21_mode_name(piece.key.mode)
         part.insert(0, key.Key(tonic_name, m21_mode))
         part.insert(0, meter.TimeSignature(f"{num}/{den}"))
         if i == 0:
@@ -412,7 +331,7 @@ def to_score(piece: Piece, *, tempo_bpm: float | None = None,
                 el: note.GeneralNote = note.Rest(quarterLength=off - on)
             else:
                 letter, alter = spell[n.pitch % 12]
-                octave = (n.pitch - _LETTER_PC[letter] - alter) // 12 - 1
+                octave = (n.pitch - LETTER_PC[letter] - alter) // 12 - 1
                 p = pitch.Pitch(step=letter, octave=octave)
                 if alter:
                     p.accidental = pitch.Accidental(alter)

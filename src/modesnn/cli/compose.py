@@ -7,10 +7,9 @@ import os
 from pathlib import Path
 
 from modesnn.cli.common import model_or_default, warn
-from modesnn.errors import ModesnnError
+from modesnn.errors import ModesnnError, SettingsError
 from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
-from modesnn.model import compose
-from modesnn.music import measure_length
+from modesnn.model import ComposeSession, ComposeSettings
 from modesnn.theory import midi_to_name, name_to_midi, parse_key
 
 
@@ -31,6 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--meter", help="meter such as 4/4 or 3/4 (default: the most common in training)")
     p.add_argument("--prior", choices=("learned", "fixed"), help="key -> pitch bias from learned weights "
                                                                   "(default) or the release's fixed prior")
+    p.add_argument("--end", choices=("align", "causal"), default="align",
+                   help="align: cut the voices at a barline and end on the tonic chord afterwards (default); "
+                        "causal: choose the last notes to reach a barline on the tonic chord, never changing a note "
+                        "already decided (as a live stream does)")
     p.add_argument("--tempo", type=float, help="tempo in quarter notes per minute (default 80)")
     p.add_argument("--soundfont", help="General MIDI soundfont for .wav (default: found on the system)")
     p.add_argument("-o", "--output", action="append", required=True, metavar="OUT",
@@ -56,32 +59,27 @@ def _check_outputs(paths: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_outputs(args.output)
-    if args.length < 2:
-        raise ModesnnError(f"--length must be at least 2, got {args.length}")
-    if args.meter:
-        try:
-            measure_length(args.meter)
-        except ValueError as exc:
-            raise ModesnnError(f"--meter: {exc}") from None
     seeds = None
     if args.seed_notes:
         try:
-            seeds = [name_to_midi(n) for n in args.seed_notes.replace(",", " ").split()]
+            seeds = tuple(name_to_midi(n) for n in args.seed_notes.replace(",", " ").split())
         except ValueError as exc:
             raise ModesnnError(f"--seed-notes: {exc}") from None
+    chosen = {"prior": args.prior} if args.prior else {}
+    try:
+        settings = ComposeSettings(length=args.length, meter=args.meter, seed_notes=seeds, end=args.end, **chosen)
+    except SettingsError as exc:  # name the option the user typed
+        field = str(exc).split(":", 1)[0].removeprefix("ComposeSettings.")
+        raise ModesnnError(f"--{field.replace('_', '-')}:{str(exc).split(':', 1)[1]}") from None
     model = model_or_default(args.model)
     try:
         key = parse_key(args.key, model.config.modes)
     except ValueError as exc:
         raise ModesnnError(str(exc)) from None
-    if seeds is not None and len(seeds) != model.config.voices:
-        raise ModesnnError(f"--seed-notes: {len(seeds)} notes given, the model has {model.config.voices} voices "
-                           f"({', '.join(model.config.voice_names)})")
     if model.max_length and args.length > model.max_length:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes): "
              "later positions cycle back over the learned ones")
-    piece = compose(model, key, length=args.length, seed=args.seed, seed_notes=seeds, meter=args.meter,
-                    prior=args.prior)
+    piece = ComposeSession(model, key, settings, seed=args.seed).finish()
     failed = 0
     for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
         if result.ok:

@@ -21,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from modesnn.theory import MODES, Key, parse_key, pitch_class_of
+from modesnn.theory import MODES, MUSIC21_MODE_NAMES, Key, parse_key, pitch_class_of
 
 READER_VERSION = 1
 """Bump when extraction rules change: cached results of older readers are then ignored."""
@@ -35,8 +35,6 @@ NO_FILENAME_KEY = "no key in the file name (expected e.g. 'name_G minor.xml' or 
 #   ("skip", suffix, reason)
 # `suffix` is "" for a file holding one score, "#N" for the N-th score of a collection (ABC books).
 Outcome = tuple
-
-_M21_MODE = {"major": "major", "ionian": "major", "minor": "minor", "aeolian": "natural minor"}
 
 _VOCAL_NAMES = {
     "soprano": ("soprano", "sopran", "sopr", "sop", "s"),
@@ -310,7 +308,7 @@ def _signature_key(streams: list) -> Key | None:
 
 
 def _to_key(k: Any) -> Key | None:
-    mode = _M21_MODE.get(str(k.mode).lower(), str(k.mode).lower())
+    mode = MUSIC21_MODE_NAMES.get(str(k.mode).lower(), str(k.mode).lower())
     if mode not in MODES:
         return None
     name = k.tonic.name

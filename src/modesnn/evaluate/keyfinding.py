@@ -140,7 +140,7 @@ def _pearson_rows(mat: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def _third(mode: str) -> int:
     """4 for major-like modes (major third above the tonic), 3 for minor-like ones."""
-    return 4 if 4 in MODES[mode].degrees else 3
+    return 3 if MODES[mode].is_minor else 4
 
 
 def relation(found: Key, target: Key) -> Relation:

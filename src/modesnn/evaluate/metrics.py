@@ -22,7 +22,7 @@ import numpy as np
 
 from modesnn.evaluate.keyfinding import KeyEstimate, find_key, pitch_class_histogram, relation
 from modesnn.music import Piece, Voice, measure_length
-from modesnn.theory import MINOR_FORMS, Key, pearson
+from modesnn.theory import MINOR_FORMS, MODES, Key, pearson
 
 __all__ = [
     "SATB_RANGES",
@@ -57,7 +57,7 @@ NAN = float("nan")
 SATB_RANGES: tuple[tuple[int, int], ...] = ((60, 79), (55, 74), (48, 67), (40, 60))
 """Usual ranges, inclusive MIDI numbers, top voice first: S C4-G5, A G3-D5, T C3-G4, B E2-C4."""
 
-MINOR_LIKE_MODES = frozenset({"minor", "natural minor", "melodic minor"})
+MINOR_LIKE_MODES = frozenset(name for name, mode in MODES.items() if mode.minor_form)
 """Modes for which "any minor form" widens the scale to natural + harmonic + melodic minor."""
 
 _END_TOL = 1e-6

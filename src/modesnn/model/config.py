@@ -1,111 +1,97 @@
-"""Every number of the network in one place.  Defaults follow ../docs/model.md (the release's values where
-the paper is silent); each is configuration, not a constant."""
+"""What a model file records of how its network was built and learned: a `NetworkShape` and `LearnSettings`
+(modesnn.model.settings), read through one flat object for convenience (`config.dt`, `config.lanes`)."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, fields, replace
+from typing import Any
 
-from modesnn.theory import DEFAULT_MODES, MODES
+from modesnn.errors import SettingsError
+from modesnn.model.settings import LearnSettings, NetworkShape
+
+_SHAPE = {f.name for f in fields(NetworkShape)}
+_LEARN = {f.name for f in fields(LearnSettings)}
 
 
-@dataclass(frozen=True)
 class ModelConfig:
-    modes: tuple[str, ...] = DEFAULT_MODES
-    voices: int = 4
-    voice_names: tuple[str, ...] = ("soprano", "alto", "tenor", "bass")
+    """The build-time and learn-time settings of one model (immutable).
 
-    # time
-    dt: float = 0.1  # ms
-    slot_ms: float = 5.0  # one note = one slot, whatever its written duration
-    max_delay_slots: int = 4  # sequence synapses reach 1..4 positions ahead
-    tau_syn: float = 5.0  # ms; decay of synaptic current (inf = stays on, as in the release)
+    `ModelConfig(lanes=1, voices=3)` takes any field of either part by name; unknown names are an error.  With
+    `voices` other than 4 and no `voice_names`, the voices are named voice1, voice2, ...
+    """
 
-    # input currents (release values)
-    i_note: float = 30.0  # presented note's pitch and duration neuron
-    i_key_scale: float = 50.0  # active key group: scale-tone neurons
-    i_key_nonscale: float = -100.0  # active key group: non-scale neurons (held silent)
-    i_mode: float = 50.0  # active mode group
-    mts_lag_ms: float = 2.5  # the theory subsystem hears a note this long after the sequence memory
-    mts_pulse_ms: float = 2.0  # ... for this long (at most to the end of the slot)
-    mode_neuron: str = "fast_spiking"  # Izhikevich preset of mode neurons (the paper does not say)
+    __slots__ = ("shape", "learn")
 
-    # learning
-    tau_stdp: float = 5.0  # ms
-    a_sms: float = 1.0  # STDP amplitude inside the sequence memory
-    a_mts: float = 5.0  # STDP amplitude for sequence memory -> theory subsystem synapses
-    w_max_sms: float = 100.0
-    w_max_mts: float = 1000.0
-    creation_threshold: int = 5  # "oscillations" (coincidences) before a synapse is created (paper: 5)
-    coincidence_ms: float = 5.0  # +/- window for a coincidence
-    lanes: int = 28  # pieces presented at once, each with its own neuron state, sharing synapses (speed vs memory)
+    def __init__(self, shape: NetworkShape | None = None, learn: LearnSettings | None = None, **flat: Any) -> None:
+        unknown = sorted(set(flat) - _SHAPE - _LEARN)
+        if unknown:
+            raise SettingsError(f"ModelConfig: unknown setting {unknown[0]!r}")
+        shape_kw = {k: v for k, v in flat.items() if k in _SHAPE}
+        if "voices" in shape_kw and "voice_names" not in shape_kw and shape_kw["voices"] != 4:
+            shape_kw["voice_names"] = tuple(f"voice{i + 1}" for i in range(int(shape_kw["voices"])))
+        for k in ("modes", "voice_names"):
+            if k in shape_kw:
+                shape_kw[k] = tuple(shape_kw[k])
+        base_shape = shape or NetworkShape()
+        base_learn = learn or LearnSettings()
+        object.__setattr__(self, "shape", replace(base_shape, **shape_kw) if shape_kw else base_shape)
+        learn_kw = {k: v for k, v in flat.items() if k in _LEARN}
+        object.__setattr__(self, "learn", replace(base_learn, **learn_kw) if learn_kw else base_learn)
 
-    # generation
-    hierarchy_weight: float = 1.5  # mode -> key synapses (+ scale degrees, - others); subthreshold alone
-    bias_gain: float = 16.0  # key -> sequence-memory weight for the strongest learned degree
-    bias_exponent: float = 1.0  # compresses the learned profile: weight = gain * (profile / max) ** exponent
-    nonscale_inhibition: float = 100.0  # key -> pitch inhibition of degrees outside the mode's scale
-    voice_order_inhibition: float = 100.0  # key -> pitch inhibition of a pitch that would cross a neighbour voice
-    noise_sigma: float = 100.0  # background input noise (std of the current, per step) while composing
-    prior: str = "learned"  # "learned" (from MTS <-> SMS weights) or "fixed" (release: flat prior)
-    fixed_prior_weight: float = 8.0
+    def __getattr__(self, name: str) -> Any:
+        if name in _SHAPE or name in ("slot_steps", "durations"):
+            return getattr(self.shape, name)
+        if name in _LEARN:
+            return getattr(self.learn, name)
+        raise AttributeError(name)
 
-    # duration grid (quarter lengths): 1/32-note steps from 0.125 to 8
-    duration_step: float = 0.125
-    duration_count: int = 64
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("ModelConfig is immutable: use replace()")
 
-    # layout
-    positions_per_block: int = 32
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModelConfig) and (self.shape, self.learn) == (other.shape, other.learn)
 
-    extra: dict = field(default_factory=dict, compare=False)
+    def __hash__(self) -> int:
+        return hash((self.shape, self.learn))
 
-    def __post_init__(self) -> None:
-        for m in self.modes:
-            if m not in MODES:
-                raise ValueError(f"modes: unknown mode {m!r}; known: {', '.join(MODES)}")
-        if self.voices < 1:
-            raise ValueError("voices: must be >= 1")
-        if len(self.voice_names) != self.voices:
-            object.__setattr__(self, "voice_names", tuple(f"voice{i + 1}" for i in range(self.voices)))
-        if self.prior not in ("learned", "fixed"):
-            raise ValueError("prior: must be 'learned' or 'fixed'")
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, float) and math.isnan(v):
-                raise ValueError(f"{f.name}: must not be NaN")
+    def __repr__(self) -> str:
+        return f"ModelConfig({self.shape!r}, {self.learn!r})"
 
-    @property
-    def slot_steps(self) -> int:
-        return int(round(self.slot_ms / self.dt))
+    def __reduce__(self) -> tuple:
+        return (ModelConfig, (self.shape, self.learn))
 
+    def replace(self, **flat: Any) -> ModelConfig:
+        return ModelConfig(self.shape, self.learn, **flat)
+
+    # -- derived step counts --------------------------------------------------------------------------------
     @property
     def lag_steps(self) -> int:
-        return int(round(self.mts_lag_ms / self.dt))
+        return int(round(self.learn.mts_lag_ms / self.shape.dt))
 
     @property
     def pulse_steps(self) -> int:
-        return int(round(self.mts_pulse_ms / self.dt))
+        return int(round(self.learn.mts_pulse_ms / self.shape.dt))
 
     @property
     def window_steps(self) -> int:
-        return int(round(self.coincidence_ms / self.dt))
+        return int(round(self.learn.coincidence_ms / self.shape.dt))
 
-    @property
-    def durations(self) -> list[float]:
-        return [self.duration_step * (i + 1) for i in range(self.duration_count)]
-
+    # -- model files --------------------------------------------------------------------------------------
     def to_json(self) -> str:
-        d = asdict(self)
-        d["tau_syn"] = "inf" if math.isinf(self.tau_syn) else self.tau_syn
+        d = {**asdict(self.shape), **asdict(self.learn)}
+        d["tau_syn"] = "inf" if math.isinf(self.shape.tau_syn) else self.shape.tau_syn
         return json.dumps(d, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ModelConfig:
+        """Read a model file's config; names of settings that are no longer saved (the generation settings of
+        format-2 files) are ignored."""
         d = json.loads(text)
         if d.get("tau_syn") == "inf":
             d["tau_syn"] = math.inf
         for k in ("modes", "voice_names"):
-            d[k] = tuple(d[k])
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**{k: v for k, v in d.items() if k in _SHAPE or k in _LEARN})

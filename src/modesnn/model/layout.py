@@ -115,6 +115,24 @@ class Layout:
                     self._append(kind, v, pos, np.tile(np.arange(cols), ppb), -1)
             self.positions += ppb
 
+    def describe(self, ids) -> list[tuple[str, int]]:
+        """(population label, value) of each neuron id, for rasters and inspection: ("key G minor", pitch
+        class), ("mode minor", degree), ("soprano pitch", MIDI pitch or REST), ("soprano duration", column)."""
+        from modesnn.theory import Key
+
+        out = []
+        names = self.config.voice_names
+        for i in np.asarray(ids, np.int64).tolist():
+            kind, val = int(self.kind[i]), int(self.val[i])
+            if kind == KEY:
+                tonic, mode = self.keys[int(self.group[i])]
+                out.append((f"key {Key(tonic, mode).name}", val))
+            elif kind == MODE:
+                out.append((f"mode {self.modes[int(self.group[i])]}", val))
+            else:
+                out.append((f"{names[int(self.voice[i])]} {'pitch' if kind == PITCH else 'duration'}", val))
+        return out
+
     def sms_id(self, voice: int, kind: int, pos, val) -> np.ndarray:
         """Ids of sequence-memory neurons (voice, kind, position, value); pos and val broadcast."""
         ppb = self.config.positions_per_block
