@@ -11,6 +11,7 @@ from modesnn.evaluate.baselines import (
     Baseline,
     KeyConditionedNgram,
     RandomDiatonic,
+    ScaleDegreeMarkov,
     UnconditionedMarkov,
     align_voices,
 )
@@ -68,7 +69,7 @@ def check_shape(p: Piece, length: int, names: tuple[str, ...], meter: str) -> No
 
 
 def test_registry_and_protocol():
-    assert set(BASELINES) == {"markov", "ngram", "random_diatonic"}
+    assert set(BASELINES) == {"markov", "ngram", "degree_markov", "random_diatonic"}
     for cls in BASELINES.values():
         b = cls().fit(TOY)
         assert isinstance(b, Baseline)
@@ -108,6 +109,36 @@ def test_align_voices_rule():
     assert keep[0].notes[-1] == Note(64, 5.0, 3.0)
     on_barline = voice_from_durations("d", [60, 62], [4, 1])  # last onset exactly on 4: strictly after -> 8
     assert align_voices([on_barline], "4/4", keep_all_notes=True)[0].length == 8.0
+
+
+def test_scale_degree_markov_is_a_first_order_chain_per_voice_in_any_key():
+    # one G major piece whose every (degree, duration) token has one successor: the chain can only replay it
+    g = piece("G major", ([67, 69, 71, 72, 74], [1, 1, 1, 1, 4]), ([62, 64, 66, 67, 62], [1, 1, 1, 1, 4]),
+              ([59, 60, 62, 64, 55], [1, 1, 1, 1, 4]), ([43, 48, 50, 52, 47], [1, 1, 1, 1, 4]))
+    b = ScaleDegreeMarkov().fit([g])
+    assert b.name == "degree_markov" and b.n == 2
+    same = b.generate(parse_key("G major"), 5, seed=3)
+    assert [v.pitches for v in same.voices] == [v.pitches for v in g.voices]
+    e = b.generate(parse_key("E- major"), 5, seed=4)  # rendered a third lower, in the voices' training register
+    assert [v.pitches for v in e.voices] == [[p - 4 for p in v.pitches] for v in g.voices]
+    # first order: after the soprano's repeated degree the successors of the one token are pooled
+    twice = piece("C major", ([60, 62, 60, 64], [1, 1, 1, 1]), ([48, 50, 48, 52], [1, 1, 1, 1]),
+                  ([55, 55, 55, 55], [1, 1, 1, 1]), ([36, 38, 36, 40], [1, 1, 1, 1]))
+    chain = ScaleDegreeMarkov().fit([twice])
+    # one seed is another chain in another key (the n-gram replays one seed's degrees in every key)
+    toy = ScaleDegreeMarkov().fit(TOY)
+
+    def degrees(key: str, seed: int) -> list:
+        k = parse_key(key)
+        return [[(p - k.tonic) % 12 for p in v.pitches] for v in toy.generate(k, 12, seed).voices]
+
+    assert any(degrees("C major", s) != degrees("D major", s) for s in range(10))
+    assert degrees("C major", 3) == degrees("C major", 3)
+    lines = [chain.generate(Key(0), 4, seed=s).voices[0].pitches for s in range(40)]
+    assert {line[1] for line in lines} == {62, 64}  # C is followed by D or by E
+    through_d = [line for line in lines if line[1] == 62]
+    assert all(line[2] == 60 for line in through_d)  # D is only ever followed by C
+    assert {line[3] for line in through_d} == {62, 64}  # and that C again by D or E, whatever came before
 
 
 def test_bad_requests():

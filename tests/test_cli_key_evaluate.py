@@ -9,6 +9,7 @@ import pytest
 
 from modesnn.cli import main
 from modesnn.corpus import load_corpus
+from modesnn.evaluate.harmony_table import HARMONY_ROWS
 from modesnn.evaluate.report import SYSTEM_LABELS, SYSTEMS
 from modesnn.model import ModeSNN, save_model
 from modesnn.theory import parse_key
@@ -125,6 +126,16 @@ def test_evaluate_writes_metrics_and_report(model_path, tmp_path, capsys):
     for name in (*SYSTEMS, "corpus"):
         assert SYSTEM_LABELS[name] in report
     assert "Markov" in report and "10 %" in report
+    # music.md's four-part table: every system and the corpus, the Bach column, the goals
+    harmony = data["harmony"]
+    assert set(harmony) == {*SYSTEMS, "corpus"}
+    assert harmony["degree_markov"]["n_pieces"] == 2
+    for row in HARMONY_ROWS:
+        assert row.name in harmony["model"] and row.name in data["harmony_checks"]
+        assert f"| {row.label} |" in report
+    assert harmony["corpus"]["triads_sevenths"] > 0.5 > harmony["random_diatonic"]["triads_sevenths"]
+    assert harmony["corpus"]["one_pitch_class"] < 0.05
+    assert "## Four-part writing" in report and "complete triads + sevenths" in printed
     for png in ("profiles.png", "pitch_class_histograms.png", "pianoroll_model.png", "pianoroll_markov.png"):
         assert (out / png).stat().st_size > 1000
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left

@@ -9,6 +9,7 @@ from modesnn.evaluate.baselines import (
     Baseline,
     KeyConditionedNgram,
     RandomDiatonic,
+    ScaleDegreeMarkov,
     UnconditionedMarkov,
     align_voices,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "KeyConditionedNgram",
     "KeyEstimate",
     "RandomDiatonic",
+    "ScaleDegreeMarkov",
     "UnconditionedMarkov",
     "align_voices",
     "all_metrics",

@@ -22,6 +22,7 @@ The fourth baseline of evaluation.md (the network with the fixed key -> pitch pr
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Hashable
 from typing import Protocol, runtime_checkable
@@ -241,7 +242,7 @@ class KeyConditionedNgram:
         if key.mode not in self.tables:
             raise ValueError(f"{self.name} was not trained on any {key.mode} piece; it knows: "
                              + ", ".join(self.modes))
-        rng = np.random.default_rng(seed)
+        rng = self._rng(key, seed)
         starts = self.starts[key.mode]
         start = starts[int(rng.integers(len(starts)))]
         tokens = []
@@ -259,6 +260,10 @@ class KeyConditionedNgram:
             tokens.append(self._render(rel, key, i))
         return _build_piece(f"{self.name} {key.name} seed {seed}", key, self.layout, tokens, self.name)
 
+    def _rng(self, key: Key, seed: int) -> np.random.Generator:
+        """The generator of one piece: the seed alone (so one seed gives the same degrees in every key)."""
+        return np.random.default_rng(seed)
+
     def _render(self, rel: list[Token], key: Key, voice: int) -> list[Token]:
         shift = -_shift_to_c(key.tonic)
         pitches = [p + shift for p, _ in rel if p is not None]
@@ -268,6 +273,26 @@ class KeyConditionedNgram:
             lo, hi = min(pitches) + 12 * octave, max(pitches) + 12 * octave
             octave += (lo < 0) - (hi > 127)  # stay inside MIDI (only for absurd training data)
         return [(None if p is None else p + shift + 12 * octave, d) for p, d in rel]
+
+
+class ScaleDegreeMarkov(KeyConditionedNgram):
+    """Per mode and per voice, a first-order chain over (pitch relative to the tonic, duration): the
+    key-conditioned n-gram with n = 2 (music.md's "Markov" column).
+
+    Why: the floor of music.md's four-part table; four independent chains that can be asked for a key, so a
+    model that couples its voices must beat it on every harmony and voice-leading figure.  Training and
+    rendering as `KeyConditionedNgram` (pieces transposed to C, a state never followed in training restarts
+    from the voice's unigram, voices moved by octaves to their training register)."""
+
+    def __init__(self) -> None:
+        super().__init__(n=2)
+        self.name = "degree_markov"
+
+    def _rng(self, key: Key, seed: int) -> np.random.Generator:
+        """Seeded by (seed, tonic, mode), so that 24 keys x 3 seeds are 72 different chains, not 6 chains
+        transposed (the n-gram's rule), and the baseline's figures are means over as many pieces as the
+        model's."""
+        return np.random.default_rng([int(seed), key.tonic, zlib.crc32(key.mode.encode())])
 
 
 # --- 3. random diatonic ---------------------------------------------------------------------------------
@@ -322,6 +347,7 @@ class RandomDiatonic:
 BASELINES: dict[str, type[Baseline]] = {
     "markov": UnconditionedMarkov,
     "ngram": KeyConditionedNgram,
+    "degree_markov": ScaleDegreeMarkov,
     "random_diatonic": RandomDiatonic,
 }
 """Registry: name -> class (construct with no arguments, then `fit`)."""

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from modesnn.evaluate.baselines import BASELINES
+from modesnn.evaluate.harmony import harmony_figures
+from modesnn.evaluate.harmony_table import harmony_checks, harmony_markdown, mean_harmony
 from modesnn.evaluate.keyfinding import find_key, find_key_music21_compatible, pitch_class_histogram, relation
 from modesnn.evaluate.metrics import all_metrics, mean_metrics
 from modesnn.evaluate.profiles import plot_profiles, profile_report
@@ -37,7 +39,7 @@ __all__ = [
     "write_report",
 ]
 
-SYSTEMS = ("model", "fixed_prior", "markov", "ngram", "random_diatonic")
+SYSTEMS = ("model", "fixed_prior", "markov", "ngram", "degree_markov", "random_diatonic")
 """Generating systems, in report order; "corpus" (the training pieces) is added beside them."""
 
 SYSTEM_LABELS = {
@@ -45,6 +47,7 @@ SYSTEM_LABELS = {
     "fixed_prior": "network, fixed prior",
     "markov": "unconditioned Markov",
     "ngram": "key-conditioned n-gram",
+    "degree_markov": "scale-degree Markov",
     "random_diatonic": "random diatonic",
     "corpus": "corpus (training pieces)",
 }
@@ -185,6 +188,7 @@ def run_evaluation(
         generators[name] = lambda k, s, b=baseline: b.generate(k, length, s)
 
     rows: dict[str, list[dict]] = {name: [] for name in generators}
+    harmony: dict[str, list[dict]] = {name: [] for name in generators}
     hist: dict[str, dict[str, np.ndarray]] = {name: {} for name in generators}
     examples: dict[str, Piece] = {}
     failures: dict[str, list[str]] = {}
@@ -209,6 +213,7 @@ def run_evaluation(
                         continue
                     examples.setdefault(name, piece)
                     rows[name].append(all_metrics(piece, key))
+                    harmony[name].append(harmony_figures(piece, key))
                     h = hist[name].setdefault(key.mode, np.zeros(12))
                     h += _degree_histogram(piece, key)
                 timing[name] = time.perf_counter() - t0
@@ -224,6 +229,7 @@ def run_evaluation(
     hist["corpus"] = {}
     for piece in pieces:
         corpus_rows.append(all_metrics(piece, piece.key))
+        harmony.setdefault("corpus", []).append(harmony_figures(piece, piece.key))
         h = hist["corpus"].setdefault(piece.key.mode, np.zeros(12))
         h += _degree_histogram(piece, piece.key)
     rows["corpus"] = corpus_rows
@@ -256,6 +262,8 @@ def run_evaluation(
         "degree_histograms": degree_histograms,
         "profiles": profiles,
         "checks": checks(systems),
+        "harmony": (harmony_means := {name: mean_harmony(r) for name, r in harmony.items()}),
+        "harmony_checks": harmony_checks(harmony_means),
         "failures": failures,
         "timing": {k: round(v, 3) for k, v in timing.items()},
         "examples": examples,
@@ -431,6 +439,22 @@ def check_sentences(chk: dict) -> list[str]:
     ]
 
 
+def _harmony_section(result: dict) -> list[str]:
+    """The report's "Four-part writing" section: music.md's table for every system and the corpus."""
+    harmony = result.get("harmony") or {}
+    order = {name: harmony[name] for name in (*SYSTEMS, "corpus") if name in harmony}
+    return [
+        "## Four-part writing",
+        "",
+        "The figures of music.md (definitions in `modesnn.evaluate.harmony`), for the same keys and seeds; "
+        "the corpus column is every training piece with its labelled key, \"Bach (music.md)\" the published "
+        "reference (the first 30 four-part chorales).  Parallels are pooled over all pieces.",
+        "",
+        *harmony_markdown(order, SYSTEM_LABELS, judge="model", baseline="degree_markov"),
+        "",
+    ]
+
+
 def report_markdown(result: dict, plots: list[str]) -> str:
     s = result["settings"]
     systems = result["systems"]
@@ -456,6 +480,7 @@ def report_markdown(result: dict, plots: list[str]) -> str:
         "",
         *_table(systems, MELODIC_COLUMNS),
         "",
+        *_harmony_section(result),
         "## Learned tonal hierarchy (Pearson r with Krumhansl-Kessler)",
         "",
         "| mode | learned vs KK | learned vs data | data vs KK | notes |",
