@@ -11,7 +11,7 @@ import sys
 from modesnn import __version__
 from modesnn.errors import ModesnnError
 
-COMMANDS = ("corpus", "learn", "profile", "compose", "key", "evaluate")
+COMMANDS = ("corpus", "learn", "profile", "compose", "harmonize", "key", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,10 +34,10 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
-def model_or_default(path: str | None) -> ModeSNN:
-    """The model at `path`, or the default Bach model (learned on first use)."""
+def model_or_default(path: str | None, preset: str = "chorale") -> ModeSNN:
+    """The model at `path`, or the default Bach model of a preset (learned on first use)."""
     if path:
         return load_model(path)
     from modesnn.workflows import default_model
 
-    return default_model(progress=progress_enabled(), log=warn)
+    return default_model(progress=progress_enabled(), log=warn, preset=preset)

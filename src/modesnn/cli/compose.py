@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key", required=True,
                    help="key, e.g. 'G minor', 'g', 'Bb major', 'B- major', 'F#', 'D dorian' (mode must be known "
                         "to the model)")
-    p.add_argument("--model", metavar="MODEL", help="model file (default: the Bach model)")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the Bach model of --preset)")
+    p.add_argument("--preset", choices=("chorale", "paper"), default="chorale",
+                   help="default model's network when no --model is given: 'chorale' (default) or 'paper'")
     p.add_argument("--seed-notes", metavar="NOTES",
                    help="one note per voice, top voice first, e.g. 'D5 B-4 G4 G2' (default: a tonic chord)")
     p.add_argument("--length", type=int, default=32, help="notes per voice before aligning to measures "
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:  # name the option the user typed
         field = str(exc).split(":", 1)[0].removeprefix("ComposeSettings.")
         raise ModesnnError(f"--{field.replace('_', '-')}:{str(exc).split(':', 1)[1]}") from None
-    model = model_or_default(args.model)
+    model = model_or_default(args.model, preset=args.preset)
     try:
         key = parse_key(args.key, model.config.modes)
     except ValueError as exc:

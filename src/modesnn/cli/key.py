@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.compare:
         return _compare(args)
-    model = model_or_default(args.model)
+    model = model_or_default(args.model, preset="paper")
     profiles = model.key_profiles()
     from modesnn.evaluate.keyfinding import find_key
 
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from modesnn.evaluate.report import compare_key_finders
 
-    model = model_or_default(args.model)
+    model = model_or_default(args.model, preset="paper")
     corpus = load_corpus(args.files, key_from=args.key_from, voices=args.voices, progress=progress_enabled())
     report_skipped(corpus.skipped)
     if not corpus.pieces:

@@ -67,12 +67,19 @@ GROUPS = ("context_chord", "melody_chord", "chord_seq1", "chord_seq2", "chord_se
 
 @dataclass
 class ChoraleReport:
+    """What one call to `learn` did (the fields the CLI reports for either preset)."""
+
     pieces: int = 0
     beats: int = 0
     notes: int = 0
     unnamed_beats: int = 0
+    off_grid_durations: int = 0  # (the beat frame samples; nothing is rounded)
     voice_mismatches: list[str] = field(default_factory=list)
     skipped_modes: list[str] = field(default_factory=list)
+
+    @property
+    def slots(self) -> int:
+        return self.beats
 
 
 class ChoraleSNN:
@@ -91,6 +98,7 @@ class ChoraleSNN:
         self.meters: dict[str, int] = {}
         self.sources: list[str] = []
         self.pieces_learned = 0
+        self.max_length = 0  # (positions are not learned: any length composes)
 
     def _add_rules(self) -> None:
         c, lay, g = self.config, self.layout, self.groups

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
-
 import numpy as np
 
 from modesnn.model.chorale import voicing
@@ -29,20 +27,11 @@ from modesnn.model.chorale.frame import END_BEATS, MAX_BAR_BEATS, rel_offset
 from modesnn.model.chorale.layout import PHASE, PITCHES, SEQUENCE, SLOT, ChoraleLayout, onset
 from modesnn.model.chorale.layout import CHORD as K_CHORD
 from modesnn.model.chorale.layout import PITCH as K_PITCH
+from modesnn.model.compose.session import Decided
 from modesnn.model.chorale.weights import composition_net
 from modesnn.music import Note, Piece, Voice, measure_length
 from modesnn.snn import SEQUENCE_MEMORY, Network
 from modesnn.theory import Key
-
-
-@dataclass(frozen=True)
-class Decided:
-    """A note once its end is known: voice index and name, its index in the voice, the note."""
-
-    voice: int
-    voice_name: str
-    index: int
-    note: Note
 
 
 @functools.lru_cache(maxsize=4)
@@ -71,6 +60,8 @@ class ChoraleSession:
 
     def __init__(self, model, key: Key, length: int = 32, meter: str | None = None, seed: int = 0,
                  seed_notes: list[int] | None = None, melody: list[tuple[int, bool]] | None = None) -> None:
+        """length: beats (rounded up to whole bars; each voice has at most that many notes); melody: the
+        soprano clamped beat by beat (relative pitch or -1, attack), whose length sets the piece's."""
         c = model.config
         if key.mode not in c.modes:
             raise ValueError(f"mode {key.mode!r} is not in this model (it knows: {', '.join(c.modes)})")
@@ -96,7 +87,12 @@ class ChoraleSession:
         self.last_spikes = None
         self._notes: list[list[Note]] = [[] for _ in range(c.voices)]
         self._returned = [0] * c.voices
+        self.key_changes: list[tuple[int, Key]] = []
         self._recent: list[tuple[int, np.ndarray]] = []  # (step, ids) presented in the last beats
+
+    def set_key(self, key: Key) -> None:
+        """Not supported by the chorale network yet: its pitch frame is fixed at the start (raises)."""
+        raise ValueError("the chorale network composes in one key (modulation: use --preset paper)")
 
     @property
     def done(self) -> bool:
