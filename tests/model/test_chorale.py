@@ -59,8 +59,8 @@ def test_learning_grows_synapses_by_coactivity(chorale):
     assert all(n > 50 for n in sizes.values()), sizes
     seq = chorale.groups["chord_seq1"]
     lay = chorale.layout
-    tonic = lay.chord0 + chord_index(0, 0)
-    dominant = lay.chord0 + chord_index(7, 0)
+    tonic = int(lay.chord_id("major", chord_index(0, 0)))
+    dominant = int(lay.chord_id("major", chord_index(7, 0)))
     w = {int(p): float(x) for p, x in zip(seq.post[seq.pre == dominant], seq.w[seq.pre == dominant])}
     assert w.get(tonic, 0.0) > np.median(list(w.values()))  # V -> I is among the strong progressions
 

@@ -1,8 +1,8 @@
 """Neurons of the chorale network and the time at which each kind speaks within a beat.
 
 Populations (engine tags in brackets): the mode cluster (one neuron per mode) and the metric neurons
-(beat in the bar; beats before the end) [CONTEXT]; the chord cluster (root degree x quality, relative to the
-tonic) [CHORD]; per mode and voice, key-relative pitch neurons (MIDI numbers in the key's frame, 0..127) [PITCH] and
+(beat in the bar; beats before the end) [CONTEXT]; per mode, the chord cluster (root degree x quality,
+relative to the tonic) [CHORD]; per mode and voice, key-relative pitch neurons (MIDI numbers in the key's frame, 0..127) [PITCH] and
 one hold neuron [HOLD].  A beat is a slot of `SLOT` steps; context speaks at its start, then
 the voices: the soprano before the chord (the melody calls for its harmony, and a melody to harmonise is
 clamped there), then bass, alto, tenor, `PHASE` steps apart: every learned
@@ -66,7 +66,9 @@ class ChoraleLayout:
         self.mode0 = add("mode", len(modes), CONTEXT, -1, np.arange(len(modes)))
         self.bar0 = add("bar beat", MAX_BAR_BEATS, CONTEXT, -1, np.arange(MAX_BAR_BEATS))
         self.end0 = add("beats to end", END_BEATS, CONTEXT, -1, np.arange(END_BEATS))
-        self.chord0 = add("chord", N_CHORDS, CHORD, -1, np.arange(N_CHORDS))
+        # one chord cluster per mode (major's I and minor's i are different memories)
+        self.chord0s = {m: add(f"{m}:chord", N_CHORDS, CHORD, -1, np.arange(N_CHORDS), mi)
+                        for mi, m in enumerate(modes)}
         # one pitch grid per mode and voice: a voice's melody in major and in minor are separate memories
         self.pitch0 = {(m, v): add(f"{m}:v{v}:pitch", PITCHES, PITCH, v, np.arange(PITCHES), mi)
                        for mi, m in enumerate(modes) for v in range(voices)}
@@ -80,6 +82,9 @@ class ChoraleLayout:
 
     def mode_id(self, mode: str) -> int:
         return self.mode0 + self.modes.index(mode)
+
+    def chord_id(self, mode: str, index) -> np.ndarray:
+        return self.chord0s[mode] + np.asarray(index, np.int64)
 
     def pitch_id(self, mode: str, voice: int, rel) -> np.ndarray:
         return self.pitch0[(mode, voice)] + np.asarray(rel, np.int64)

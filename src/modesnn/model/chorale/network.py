@@ -14,6 +14,10 @@ by STDP, in these groups, each with the delay that separates its neurons' onsets
   soprano hears the chord of the beat before);
 - context -> pitch / hold: the mode's pitches; where in the bar (and before the end) voices hold;
 - pitch -> pitch / hold of the same voice, 1 and 2 beats later: each voice's melody, independent of position;
+
+No neuron grows a synapse onto itself (no autapses): a chord or a pitch that goes on is the hold neuron's
+business (or the other memories agreeing again), not a self-loop, which the beat frame would make the
+strongest synapse of every neuron (a held note repeats its pitch neuron every beat) and composition a drone.
 - pitch -> pitch of the voices decided after it in the same beat: the voices hear each other (spacing,
   doubling, contrary motion).
 """
@@ -114,7 +118,7 @@ class ChoraleSNN:
         rule("melody_chord", (PITCH,), (CHORD,), 1, delay_of=lambda pre, post, lane: np.where(
             when[pre] < at_chord, at_chord - when[pre], -1), max_delay=SLOT)
         for d in (1, 2, 3):
-            rule(f"chord_seq{d}", (CHORD,), (CHORD,), d * SLOT)
+            rule(f"chord_seq{d}", (CHORD,), (CHORD,), d * SLOT, candidates=lambda pre, post, lane: pre != post)
 
         def after_chord(pre, post, lane):
             """The chord of this beat reaches the voices after it; the voice before it, the next beat."""
@@ -126,7 +130,7 @@ class ChoraleSNN:
              max_delay=SLOT)
         for d in (1, 2):
             rule(f"melody{d}", (PITCH,), (PITCH, HOLD) if d == 1 else (PITCH,), d * SLOT,
-                 candidates=lambda pre, post, lane: voice[pre] == voice[post])
+                 candidates=lambda pre, post, lane: (voice[pre] == voice[post]) & (pre != post))
 
         def vertical(pre, post, lane):
             gap = when[post] - when[pre]
@@ -171,7 +175,7 @@ class ChoraleSNN:
             if f.to_end[b] < END_BEATS:
                 ids.append(lay.end0 + f.to_end[b])
             if f.chord[b] >= 0:
-                ids.append(lay.chord0 + f.chord[b])
+                ids.append(int(lay.chord_id(f.mode, f.chord[b])))
             for v in range(self.config.voices):
                 if f.act[b, v] != SILENT:
                     ids.append(int(lay.pitch_id(f.mode, v, f.pitch[b, v])))

@@ -11,8 +11,8 @@ phases of the learning frame in the same order and with the same delays (`layout
    a constant inhibitory background, background noise, and the voice-leading interneurons' inhibition
    (`voicing.inhibition`); the candidate with the most spikes wins (ties: higher membrane potential, then the
    seeded generator).  All candidates are then silenced (their spikes withdrawn, lateral inhibition) and the
-   winner fires the presented train, as it did in learning.  A voice whose hold neuron fired and whose
-   winning pitch is the one it sounds holds it (a longer note) instead of attacking again.
+   winner fires the presented train, as it did in learning.  A voice whose hold neuron outfires every pitch
+   candidate holds the note it sounds (a longer note).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from modesnn.model.chorale.layout import PHASE, PITCHES, SEQUENCE, SLOT, Chorale
 from modesnn.model.chorale.layout import CHORD as K_CHORD
 from modesnn.model.chorale.layout import PITCH as K_PITCH
 from modesnn.model.compose.session import Decided
-from modesnn.model.chorale.weights import composition_net
+from modesnn.model.chorale.weights import composition_net, reach_table
 from modesnn.music import Note, Piece, Voice, measure_length
 from modesnn.snn import SEQUENCE_MEMORY, Network
 from modesnn.theory import Key
@@ -75,6 +75,7 @@ class ChoraleSession:
         self.beats = beats if melody is not None else int(math.ceil(beats / self.bar) * self.bar)
         self.rng = np.random.default_rng(seed)
         self.net, self.layout = composition_net(model, key.mode)
+        self._reach_table = reach_table(self.net)
         self.train = np.array(presented_train(c.dt, c.drive_steps, c.i_drive), np.int64)
         seeds = default_seed_rel(model, key) if seed_notes is None else [p - self.off for p in seed_notes]
         if len(seeds) != c.voices:
@@ -134,13 +135,11 @@ class ChoraleSession:
         """Mask of the candidates that a synapse from a recently presented neuron reaches: only these take
         part in the decision (the others receive no input, and stay at rest)."""
         src = np.concatenate([i for _, i in self._recent]) if self._recent else np.zeros(0, np.int64)
+        indptr, posts = self._reach_table
+        post = posts[np.concatenate([np.arange(indptr[i], indptr[i + 1]) for i in src])] if src.size else src
         hit = np.zeros(cand.size, bool)
-        for g in self.net.groups.values():
-            if g.n:
-                syn, _ = g.outgoing(src)
-                post = g.post[syn]
-                pos = np.minimum(np.searchsorted(cand, post), cand.size - 1)
-                hit[pos[cand[pos] == post]] = True
+        pos = np.minimum(np.searchsorted(cand, post), cand.size - 1)
+        hit[pos[cand[pos] == post]] = True
         return hit
 
     def _window(self, cand: np.ndarray, extra: np.ndarray | None = None):
@@ -173,7 +172,7 @@ class ChoraleSession:
 
     def _decide_chord(self, b: int, start: int):
         lay = self.layout
-        cand = lay.chord0 + np.arange(N_CHORDS)
+        cand = lay.chord_id(self.key.mode, np.arange(N_CHORDS))
         if b == 0 and self.melody is None:
             sonority = sorted({p % 12 for p in self.seeds})
             win = max(classify(sonority, self.seeds[-1] % 12), 0)
@@ -199,8 +198,8 @@ class ChoraleSession:
             inhibit = voicing.inhibition(self.pitch, b, v, c.parallel_inhibition, c.crossing_inhibition)
             counts, rec = self._window(cand, np.append(-inhibit, 0.0))
             win = self._winner(cand[:-1], counts[:-1], self.model.voice_pitches[v] > 0)
-            pitch = win
-            hold = bool(counts[-1] > 0) and counts[-1] >= counts[win] and pitch == prev
+            hold = prev >= 0 and bool(counts[-1] > counts[win])  # the hold neuron outfires every pitch
+            pitch = prev if hold else win
         self.net.silence(cand)
         self.pitch[b, v] = pitch
         self.attack[b, v] = not hold

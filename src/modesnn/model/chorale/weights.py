@@ -41,16 +41,26 @@ def scaled_weights(model) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray,
     return out
 
 
+def reach_table(net: Network) -> tuple[np.ndarray, np.ndarray]:
+    """(indptr, posts): the targets of every neuron's synapses, for finding a decision's candidates."""
+    g = net.groups["learned"]
+    order = np.argsort(g.pre, kind="stable")
+    indptr = np.zeros(net.n + 1, np.int64)
+    np.cumsum(np.bincount(g.pre, minlength=net.n), out=indptr[1:])
+    return indptr, g.post[order].astype(np.int64)
+
+
 def composition_net(model, mode: str) -> tuple[Network, ChoraleLayout]:
     """A fresh single-lane network with the model's layout and its scaled synapses (no plasticity).  The
-    pitch grids of the other modes are held silent (as the paper holds non-scale key neurons silent): their
+    pitch grids and chord neurons of the other modes are held silent (as the paper holds non-scale key neurons silent): their
     synapses are left out, so they neither fire nor carry anything."""
     c = model.config
     net = Network(dt=c.dt, lanes=1, tau_syn=c.tau_syn)
     lay = ChoraleLayout(net, c.modes, c.voices)
     mi = c.modes.index(mode)
-    silent = (lay.kind == PITCH) & (lay.group != mi)
-    for name, (pre, post, w, delay) in scaled_weights(model).items():
-        keep = ~silent[pre] & ~silent[post]
-        net.connect(net.add_synapses(name), pre[keep], post[keep], w[keep], delay[keep])
+    silent = ((lay.kind == PITCH) | (lay.kind == CHORD)) & (lay.group >= 0) & (lay.group != mi)
+    parts = [tuple(a[~silent[pre] & ~silent[post]] for a in (pre, post, w, delay))
+             for pre, post, w, delay in scaled_weights(model).values()]
+    # (one group: nothing is plastic while composing, and one group is one lookup per spike sent)
+    net.connect(net.add_synapses("learned"), *(np.concatenate(x) for x in zip(*parts, strict=True)))
     return net, lay
