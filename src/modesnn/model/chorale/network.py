@@ -56,13 +56,15 @@ class ChoraleConfig:
     log_span: float = 4.0  # synaptic scaling: a target e**-log_span as frequent as the best gets weight 0
     tau_syn: float = 2.0  # ms: synaptic current decay (a decision window is 4 ms)
     background: float = 20.0  # inhibitory background onto a decision's candidates
-    noise_sigma: float = 150.0
+    noise_sigma: float = 100.0
     parallel_inhibition: float = 300.0
     crossing_inhibition: float = 300.0
+    doubling_inhibition: float = 300.0
     gains: tuple[tuple[str, float], ...] = (
-        ("context_chord", 30.0), ("melody_chord", 40.0), ("chord_seq1", 30.0), ("chord_seq2", 12.0),
+        ("context_chord", 20.0), ("melody_chord", 60.0), ("chord_seq1", 20.0), ("chord_seq2", 12.0),
         ("chord_seq3", 8.0), ("chord_voice", 60.0), ("chord_voice:0", 10.0), ("context_voice", 10.0),
-        ("melody1", 20.0), ("melody1:0", 40.0), ("melody1:1", 10.0), ("melody2", 8.0), ("vertical", 15.0))
+        ("melody1", 40.0), ("melody1:0", 60.0), ("melody2", 8.0), ("vertical", 15.0), ("hold", 1.5),
+        ("hold:0", 0.8))
 
 
 GROUPS = ("context_chord", "melody_chord", "chord_seq1", "chord_seq2", "chord_seq3", "chord_voice", "context_voice",

@@ -45,13 +45,14 @@ def presented_train(dt: float, drive_steps: int, i_drive: float) -> tuple[int, .
 
 
 def default_seed_rel(model, key: Key) -> list[int]:
-    """The opening tonic chord, each voice on its most frequent tonic-triad tone (relative pitches)."""
+    """The opening tonic chord in SATB spacing (soprano root, alto third, tenor fifth, bass root), each voice
+    on the pitch of that class it sang most (relative pitches)."""
     third = 4 if key.mode == "major" else 3
-    triad = {0, third, 7}
+    classes = (0, third, 7, 0)
     out = []
     for v in range(model.config.voices):
-        counts = model.voice_pitches[v] * np.array([(p % 12) in (triad if v < 3 else {0}) for p in range(128)])
-        out.append(int(np.argmax(counts)) if counts.any() else 60)
+        counts = model.voice_pitches[v] * (np.arange(128) % 12 == classes[v % 4])
+        out.append(int(np.argmax(counts)) if counts.any() else 60 + classes[v % 4])
     return out
 
 
@@ -195,7 +196,8 @@ class ChoraleSession:
             pitch, attack = (self.seeds[v], True) if self.melody is None else self.melody[b]
             hold = not attack and pitch == prev and pitch >= 0
         else:
-            inhibit = voicing.inhibition(self.pitch, b, v, c.parallel_inhibition, c.crossing_inhibition)
+            inhibit = voicing.inhibition(self.pitch, b, v, c.parallel_inhibition, c.crossing_inhibition,
+                                         c.doubling_inhibition)
             counts, rec = self._window(cand, np.append(-inhibit, 0.0))
             win = self._winner(cand[:-1], counts[:-1], self.model.voice_pitches[v] > 0)
             hold = prev >= 0 and bool(counts[-1] > counts[win])  # the hold neuron outfires every pitch

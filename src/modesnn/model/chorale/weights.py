@@ -5,7 +5,8 @@ has outgoing weights a hundred times those of a rare one.  Before composing, eac
 synaptic scaling: a neuron's outgoing weights onto one target population (a voice's pitches, the chords)
 are divided by their largest and taken on a log scale, 1 + ln(w / max) / log_span (0 below), so that they
 say how strongly, relative to its other targets, it calls each one (a log-odds: with the background noise,
-the spike-count winner-takes-all then samples instead of always taking the most frequent); then multiplied by the group's gain (`ChoraleConfig.gains`; 'group:voice' for one target voice), the
+the spike-count winner-takes-all then samples instead of always taking the most frequent); then multiplied by the group's gain (`ChoraleConfig.gains`; 'group:voice' for one target voice, 'hold' a
+factor on synapses onto hold neurons), the
 balance between memories.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modesnn.model.chorale.layout import CHORD, PITCH, ChoraleLayout
+from modesnn.model.chorale.layout import CHORD, HOLD, PITCH, ChoraleLayout
 from modesnn.snn import Network
 
 
@@ -34,9 +35,11 @@ def scaled_weights(model) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray,
         top = np.zeros(uk.size)
         np.maximum.at(top, inv, w)
         gain = np.array([gains.get(f"{name}:{v}", gains.get(name, 1.0)) for v in range(-1, model.config.voices)])
+        hold = np.array([gains.get(f"hold:{v}", gains.get("hold", 1.0)) for v in range(-1, model.config.voices)])
+        gain = gain[lay.voice[post] + 1] * np.where(lay.kind[post] == HOLD, hold[lay.voice[post] + 1], 1.0)
         rel = np.maximum(0.0, 1.0 + np.log(w / top[inv]) / model.config.log_span)
         keep = rel > 0
-        out[name] = (pre[keep], post[keep], (gain[lay.voice[post] + 1] * rel)[keep], delay[keep])
+        out[name] = (pre[keep], post[keep], (gain * rel)[keep], delay[keep])
     model._scaled = out
     return out
 
