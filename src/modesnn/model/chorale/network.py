@@ -52,19 +52,21 @@ class ChoraleConfig:
     creation_threshold: int = 5
     window_steps: int = 5
     lanes: int = 32
+    fermata: bool = True  # the last chord is held one beat more (imposed: see docs/model-notes.md)
     # composition
+    gain_scale: float = 0.5  # every gain times this (spike counts saturate near 7 a window: keep inputs below)
     log_span: float = 4.0  # synaptic scaling: a target e**-log_span as frequent as the best gets weight 0
     tau_syn: float = 2.0  # ms: synaptic current decay (a decision window is 4 ms)
     background: float = 20.0  # inhibitory background onto a decision's candidates
-    noise_sigma: float = 100.0
+    noise_sigma: float = 60.0
     parallel_inhibition: float = 300.0
     crossing_inhibition: float = 300.0
     doubling_inhibition: float = 300.0
     gains: tuple[tuple[str, float], ...] = (
         ("context_chord", 20.0), ("melody_chord", 60.0), ("chord_seq1", 20.0), ("chord_seq2", 12.0),
         ("chord_seq3", 8.0), ("chord_voice", 60.0), ("chord_voice:0", 10.0), ("context_voice", 10.0),
-        ("melody1", 40.0), ("melody1:0", 60.0), ("melody2", 8.0), ("vertical", 15.0), ("hold", 1.5),
-        ("hold:0", 0.8))
+        ("melody1", 60.0), ("melody1:0", 80.0), ("melody1:3", 70.0), ("melody2", 8.0), ("vertical", 30.0),
+        ("hold", 1.5), ("hold:0", 0.8), ("end", 3.0))
 
 
 GROUPS = ("context_chord", "melody_chord", "chord_seq1", "chord_seq2", "chord_seq3", "chord_voice", "context_voice",

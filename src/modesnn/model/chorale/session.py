@@ -74,7 +74,10 @@ class ChoraleSession:
         self.melody = melody
         beats = len(melody) if melody is not None else max(2, length)
         self.beats = beats if melody is not None else int(math.ceil(beats / self.bar) * self.bar)
-        self.rng = np.random.default_rng(seed)
+        # the fermata: the network decides all but the last beat, over which the last chord is held
+        self.fermata = bool(c.fermata and melody is None and self.beats > 2)
+        self.beats -= self.fermata
+        self.rng = np.random.default_rng([seed, key.tonic, c.modes.index(key.mode)])  # (each key its own stream)
         self.net, self.layout = composition_net(model, key.mode)
         self._reach_table = reach_table(self.net)
         self.train = np.array(presented_train(c.dt, c.drive_steps, c.i_drive), np.int64)
@@ -212,6 +215,7 @@ class ChoraleSession:
     # -- notes --------------------------------------------------------------------------------------
     def _voice_notes(self, v: int, upto: int) -> list[Note]:
         notes: list[Note] = []
+        hold_last = self.fermata and upto == self.beats
         for b in range(upto):
             p = int(self.pitch[b, v])
             if notes and not self.attack[b, v] and notes[-1].pitch == (p + self.off if p >= 0 else None):
@@ -219,6 +223,8 @@ class ChoraleSession:
                 notes[-1] = Note(last.pitch, last.duration + 1.0, last.onset)
             else:
                 notes.append(Note(p + self.off if p >= 0 else None, 1.0, float(b)))
+        if hold_last and notes:
+            notes[-1] = Note(notes[-1].pitch, notes[-1].duration + 1.0, notes[-1].onset)
         return notes
 
     def _collect(self) -> tuple[Decided, ...]:
@@ -239,4 +245,5 @@ class ChoraleSession:
         voices = tuple(Voice(name, tuple(self._voice_notes(v, self.beats)))
                        for v, name in enumerate(self.model.config.voice_names))
         return Piece(f"modesnn {self.key.name}", self.key, voices, self.meter, key_source="requested",
-                     source="modesnn compose", meta={"seed": self.seed, "length": self.beats, "preset": "chorale"})
+                     source="modesnn compose", meta={"seed": self.seed, "length": self.beats + self.fermata,
+                                                     "preset": "chorale"})
