@@ -3,7 +3,8 @@ two lower bounds measured in the same process.
 
     python benchmarks/engine_floor.py --json [--neurons 10000] [--seconds 0.5]
 
-- neuron_update: the Izhikevich update of every neuron, nothing else (the arithmetic of Local.step).
+- neuron_update: the Izhikevich update of every neuron, nothing else (the engine's own step function,
+  IZHIKEVICH.step_).
 - stripped_loop: the same network and dynamics as benchmarks/engine.py (deliveries with delays, STDP on the
   excitatory synapses, bounded weights, synaptic current), written as one flat loop with everything that is
   not per-step numpy work removed: deliveries kept in a ring of arrival steps, incoming synapses looked up
@@ -29,42 +30,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import engine  # noqa: E402
 from _common import print_figures  # noqa: E402
 
-
-def _update(v, u, b, c, d, dt: float, dta, drive, i_syn) -> np.ndarray:
-    """One Izhikevich step in place, the arithmetic of Local.step; returns who fired."""
-    dv = 0.04 * v
-    dv *= v
-    dv += 5.0 * v
-    dv += 140.0
-    dv -= u
-    dv += drive
-    dv += i_syn
-    dv *= dt
-    v += dv
-    du = b * v
-    du -= u
-    du *= dta
-    u += du
-    fired = (v >= 30.0).nonzero()[0]
-    if fired.size:
-        v[fired] = c[fired]
-        u[fired] += d[fired]
-    return fired
+from modesnn.snn.neurons import IZHIKEVICH, IzhikevichParams  # noqa: E402
 
 
 def neuron_update(n: int, steps: int, seed: int) -> float:
     """Seconds for `steps` updates of n regular-spiking neurons under noisy input."""
     rng = np.random.default_rng(seed)
-    v = np.full(n, -65.0)
-    b = np.full(n, 0.2)
-    u = b * v
-    dta = 0.1 * np.full(n, 0.02)
-    c, d = np.full(n, -65.0), np.full(n, 8.0)
+    params = IZHIKEVICH.params(IzhikevichParams(0.02, 0.2, -65.0, 8.0), n)
+    state = IZHIKEVICH.initial(params)
+    coef = IZHIKEVICH.coefficients(params, 0.1)
     i_syn = np.zeros(n)
     ext = 5.0 * rng.standard_normal(n)
     t0 = time.perf_counter()
     for _ in range(steps):
-        _update(v, u, b, c, d, 0.1, dta, ext, i_syn)
+        IZHIKEVICH.step_(state, (ext, i_syn), coef)
         i_syn *= 0.9
     return time.perf_counter() - t0
 
@@ -87,11 +66,11 @@ def stripped_loop(n: int, steps: int, seed: int) -> tuple[float, int]:
     net, facts = engine.build(n, 100, seed)
     exc, inh = net.groups["exc"], net.groups["inh"]
     stdp = exc.stdp
-    a, b, c, d = net.a, net.b, net.c, net.d
-    v = np.full(n, -65.0)
-    u = b * v
+    model = net.model
+    state = model.initial(net.params)
+    coef = model.coefficients(net.params, net.dt)
     i_syn = np.zeros(n)
-    dt, dta, syn_decay = net.dt, net.dt * a, net.syn_decay
+    dt, syn_decay = net.dt, net.syn_decay
     w, post, delay = exc.w, exc.post, exc.delay
     x, tx = np.zeros(exc.n), np.zeros(exc.n, np.int64)
     y, ty = np.zeros(n), np.zeros(n, np.int64)
@@ -118,7 +97,7 @@ def stripped_loop(n: int, steps: int, seed: int) -> tuple[float, int]:
             tx[syn] = t
             new = w[syn] - stdp.a_minus * y[tgt] * decay.take(t - ty[tgt], mode="clip")
             w[syn] = np.minimum(np.maximum(new, stdp.w_min), stdp.w_max)
-        fired = _update(v, u, b, c, d, dt, dta, thalamic[t // 10], i_syn)
+        fired, _ = model.step_(state, (thalamic[t // 10], i_syn), coef)
         if fired.size:
             spikes += fired.size
             out = _rows(out_exc, fired)

@@ -145,3 +145,40 @@ def test_evaluate_bad_keys_is_a_user_error(model_path, tmp_path, capsys):
     assert main(["evaluate", "--keys", "H major", "-o", str(tmp_path / "x"), "--model", str(model_path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--keys" in err[0]
+
+
+def test_evaluate_harmonize_skips_with_a_note_then_runs_a_harmoniser(model_path, tmp_path, capsys, monkeypatch):
+    import modesnn.model
+    from modesnn.music import Note, Piece, Voice
+
+    base = ["evaluate", "--keys", "C major", "--seeds", "1", "--length", "16", "--model", str(model_path),
+            "--harmonize"]
+    assert main([*base, "--no-plots", "-o", str(tmp_path / "a")]) == 0
+    data = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    assert "cannot harmonise" in data["harmonization"]["skipped"]
+    assert "cannot harmonise" in (tmp_path / "a" / "report.md").read_text()
+
+    learned_by: list = []
+
+    def harmonize(model, melody, key, meter="4/4"):  # doubles the tune: every chord is one pitch class
+        learned_by.append(list(model.sources))
+        low = Voice("bass", tuple(n if n.pitch is None else Note(n.pitch - 24, n.duration, n.onset)
+                                  for n in melody.notes))
+        return Piece("h", key, (melody, low), meter)
+
+    monkeypatch.setattr(modesnn.model, "harmonize", harmonize, raising=False)
+    out = tmp_path / "b"
+    assert main([*base, "-o", str(out)]) == 0
+    capsys.readouterr()
+    h = json.loads((out / "metrics.json").read_text())["harmonization"]
+    assert h["pieces"] == 1 == h["harmonized"]  # 12 pieces: the 10th is held out, 11 learned
+    assert "other 11 pieces" in h["learned_on"]
+    assert h["agreement"] < 0.1 and h["melody_kept"] == 1.0
+    assert h["figures"]["one_pitch_class"] == 1.0 and h["bach_figures"]["triads_sevenths"] > 0.5
+    report = (out / "report.md").read_text()
+    assert "## Held-out harmonisation" in report and "chord root and quality agree with Bach" in report
+    assert "## Three pieces" in report
+    for name in ("roll_1.png", "score_1.png"):
+        assert (out / name).stat().st_size > 5000
+        assert f"]({name})" in report
+    assert len(learned_by) == 1 and "without every 10th piece" in learned_by[0][-1]  # not the loaded model

@@ -14,6 +14,8 @@ import pytest
 
 from modesnn import export
 from modesnn.errors import ExportError
+from modesnn.io.outputs import svg as svg_out
+from modesnn.io.outputs import wav as wav_out
 from modesnn.music import Piece, Voice, voice_from_durations
 from modesnn.theory import Key
 
@@ -210,7 +212,7 @@ def test_piece_longer_than_a_page_is_still_one_svg(tmp_path: Path, monkeypatch: 
     import xml.etree.ElementTree as ET
 
     # A page far shorter than the default one, so 16 bars need several pages stacked into one document.
-    monkeypatch.setattr(export, "SVG_OPTIONS", {**export.SVG_OPTIONS, "pageHeight": 1500})
+    monkeypatch.setattr(svg_out, "SVG_OPTIONS", {**svg_out.SVG_OPTIONS, "pageHeight": 1500})
     n = 64
     voices = tuple(voice_from_durations(name, [p + i % 5 for i in range(n)], [1.0] * n)
                    for name, p in zip(("soprano", "alto", "tenor", "bass"), (72, 67, 60, 48), strict=True))
@@ -279,8 +281,8 @@ def test_soundfont_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     given, env, found = (tmp_path / n for n in ("given.sf2", "env.sf2", "found.sf3"))
     for p in (given, env, found):
         p.write_bytes(b"RIFF")
-    monkeypatch.setattr(export, "SOUNDFONT_CANDIDATES", ())
-    monkeypatch.setattr(export, "SOUNDFONT_DIRS", (str(tmp_path),))
+    monkeypatch.setattr(wav_out, "SOUNDFONT_CANDIDATES", ())
+    monkeypatch.setattr(wav_out, "SOUNDFONT_DIRS", (str(tmp_path),))
     monkeypatch.setenv("MODESNN_SOUNDFONT", str(env))
     assert export.find_soundfont(str(given)) == given
     assert export.find_soundfont() == env
@@ -288,7 +290,7 @@ def test_soundfont_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert export.find_soundfont() == tmp_path / "env.sf2"  # sorted: env.sf2 < found.sf3 < given.sf2
     with pytest.raises(export.SoundfontNotFound, match="missing.sf2"):
         export.find_soundfont(str(tmp_path / "missing.sf2"))
-    monkeypatch.setattr(export, "SOUNDFONT_DIRS", (str(tmp_path / "nowhere"),))
+    monkeypatch.setattr(wav_out, "SOUNDFONT_DIRS", (str(tmp_path / "nowhere"),))
     with pytest.raises(export.SoundfontNotFound, match="MODESNN_SOUNDFONT"):
         export.find_soundfont()
 
@@ -341,7 +343,7 @@ def test_failure_at_the_last_step_leaves_nothing(piece: Piece, tmp_path: Path,
     def fail(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(ExportError, match="No space left"):
         export.write(piece, tmp_path / "p.mid")
     assert [p.name for p in tmp_path.iterdir()] == ["p.mid"]  # no temp file left ...
@@ -350,7 +352,9 @@ def test_failure_at_the_last_step_leaves_nothing(piece: Piece, tmp_path: Path,
 
 def test_written_file_has_normal_permissions(piece: Piece, tmp_path: Path) -> None:
     mode = export.write(piece, tmp_path / "p.mid").stat().st_mode & 0o777
-    assert mode == 0o666 & ~export._umask()
+    from modesnn.io.atomic import file_mode
+
+    assert mode == file_mode()
 
 
 def test_overlapping_notes_are_refused(tmp_path: Path) -> None:

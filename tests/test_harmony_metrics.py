@@ -11,6 +11,7 @@ from modesnn.evaluate.harmony import (
     bass_octave_leap_share,
     bass_v_i,
     beat_length,
+    beat_times,
     classify_pitch_classes,
     crossed_beat_share,
     final_notes_half_or_longer,
@@ -244,3 +245,14 @@ def test_sonority_classes_agree_with_music21_forte_classes(chorales):
             elif len(pcs) in (3, 4):
                 assert forte not in FORTE.values(), (p.name, pcs, ours)
     assert {"major triad", "minor triad", "dominant seventh"} <= seen
+
+
+def test_a_recorded_pickup_moves_the_beats():
+    # an eighth-note pickup, then quarters: from 0 every quarter after it is "off the beat" and crosses one
+    notes = ([67, 72, 71, 72, 74], [0.5, 1, 1, 1, 1.5])
+    plain = piece("C major", notes)
+    assert syncopated_share(plain) == pytest.approx(4 / 5)
+    picked = Piece("t", plain.key, plain.voices, "4/4", meta={"pickup": 0.5})
+    assert syncopated_share(picked) == 0.0
+    assert beat_times(picked) == [0.5, 1.5, 2.5, 3.5, 4.5]
+    assert beat_times(plain) == [0.0, 1.0, 2.0, 3.0, 4.0]

@@ -34,24 +34,11 @@ def _piece(pitches: list[list[int | None]], key: str = "C major", durations: flo
 C_MAJOR_SATB = [[72, 74, 76, 77], [67, 67, 67, 69], [64, 65, 64, 65], [48, 43, 48, 41]]
 
 
-def _record_spikes(model: ModeSNN) -> list:
-    """Wrap the engine's run to keep each window's spikes."""
-    windows = []
-    original = model.net.run
-
-    def run(*args, **kwargs):
-        rec = original(*args, **kwargs)
-        windows.append((model.net.t - args[0], rec))
-        return rec
-
-    model.net.run = run
-    return windows
-
-
 def test_presented_note_fires_its_neuron_in_its_slot():
     model = ModeSNN(ModelConfig(lanes=1))
-    windows = _record_spikes(model)
-    model.learn([_piece(C_MAJOR_SATB)])
+    with model.net.state.monitor() as mon:
+        model.learn([_piece(C_MAJOR_SATB)])
+    windows = mon.windows
     lay = model.layout
     assert len(windows) == 4
     for k, (t0, rec) in enumerate(windows):

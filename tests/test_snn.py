@@ -99,7 +99,7 @@ def test_network_step_agrees_with_izhikevich_step():
     v, u = net.v.copy(), net.u.copy()
     for _ in range(30):
         net.run(1, [0, 1, 2], currents)
-        v, u, _ = izhikevich_step(v, u, currents, (net.a, net.b, net.c, net.d), DT)
+        v, u, _ = izhikevich_step(v, u, currents, net.params, DT)
         np.testing.assert_array_equal(net.v, v)
         np.testing.assert_array_equal(net.u, u)
 
@@ -205,7 +205,7 @@ def test_spike_arrives_exactly_delay_steps_later(delay):
         else:
             assert syn_net.v[1] > twin.v[1], step
     # nothing left in flight
-    assert not any(syn_net.queue.values()) and not syn_net._spans and not syn_net._pending
+    assert syn_net.state.queue.empty
 
 
 def test_synaptic_current_decays_with_tau_syn_or_stays_on():
@@ -437,13 +437,12 @@ def test_clamped_input_alone_sets_firing_but_stdp_still_happens():
 
 
 @pytest.mark.parametrize("lanes", [1, 3])
-def test_clamped_windows_batched_and_step_by_step_agree(lanes, monkeypatch):
-    """A clamped window's synaptic side is computed after its neurons ran (Network.batch_clamped); step
+def test_clamped_windows_batched_and_step_by_step_agree(lanes):
+    """A clamped window's synaptic side is computed after its neurons ran (strategy "clamped"); step
     by step gives the same spikes, weights, traces and created synapses, with delays from 0 up, several
     windows, lanes, clipping at both bounds and a creation rule."""
     results = []
-    for batched in (False, True):
-        monkeypatch.setattr(Network, "batch_clamped", batched)
+    for strategy in ("stepwise", "clamped"):
         rng = np.random.default_rng(7)
         n = 50
         net = random_population(n, lanes, rng)
@@ -459,9 +458,9 @@ def test_clamped_windows_batched_and_step_by_step_agree(lanes, monkeypatch):
             ids = rng.choice(n, 12, replace=False)
             cur = rng.uniform(0, 60, (50, ids.size)) * (rng.random((50, ids.size)) < 0.7)
             rec = net.run(50, np.tile(ids, lanes), np.tile(cur, (1, lanes)), np.repeat(np.arange(lanes), ids.size),
-                          clamped=True)
+                          clamped=True, strategy=strategy)
             spikes.append(fired(rec))
-        x, tx = net.traces["g"]
+        x, tx = net.state.traces["g"]
         results.append((spikes, g.w.copy(), grown.state(), net.y.copy(), net.ty.copy(), x[:, :g.n].copy(),
                         tx[:, :g.n].copy()))
     (s0, w0, gr0, y0, ty0, x0, tx0), (s1, w1, gr1, y1, ty1, x1, tx1) = results
@@ -479,13 +478,12 @@ def test_clamped_windows_batched_and_step_by_step_agree(lanes, monkeypatch):
 
 
 @pytest.mark.parametrize("lanes", [1, 2])
-def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lanes, monkeypatch):
-    """Without STDP or creation a window runs through a local synapse table (Network.fixed_windows); step
+def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lanes):
+    """Without STDP or creation a window runs through a local synapse table (strategy "fixed"); step
     by step through the queue gives the same spikes and state, with delays from 0 to beyond the window,
     chains of short delays, emitted spikes, withdrawn spikes and neurons that wake up mid-window."""
     results = []
-    for fixed in (False, True):
-        monkeypatch.setattr(Network, "fixed_windows", fixed)
+    for strategy in ("stepwise", "fixed"):
         rng = np.random.default_rng(11)
         n = 80
         net = random_population(n, lanes, rng)
@@ -500,7 +498,8 @@ def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lan
             lane = np.repeat(np.arange(lanes), ids.size)
             if w % 3 == 1:
                 net.emit(rng.choice(n, 4, replace=False), net.t + rng.integers(0, 10, 4), lane=lanes - 1)
-            rec = net.run(30, np.tile(ids, lanes), rng.uniform(0, 25, ids.size * lanes), lane, plastic=False)
+            rec = net.run(30, np.tile(ids, lanes), rng.uniform(0, 25, ids.size * lanes), lane, plastic=False,
+                          strategy=strategy)
             spikes.append(fired(rec))
             if w % 2:  # withdraw some senders' spikes in flight (queued or still waiting to be sorted)
                 net.silence(rng.choice(n, 10, replace=False), lane=lanes - 1)
@@ -515,14 +514,13 @@ def test_fixed_weight_windows_through_the_local_table_and_step_by_step_agree(lan
 
 
 @pytest.mark.parametrize("lanes", [1, 2])
-def test_prefetched_windows_and_step_by_step_agree(lanes, monkeypatch):
-    """A window shorter than every delay takes its deliveries from the queue at once
-    (Network.prefetch_windows); step by step gives exactly the same spikes, weights, traces and state, with
-    STDP hitting both bounds, a fixed group, spikes emitted between windows, withdrawn spikes, new neurons
+def test_prefetched_windows_and_step_by_step_agree(lanes):
+    """A window shorter than every delay takes its deliveries from the queue at once (strategy
+    "prefetched", which "auto" picks then); step by step gives exactly the same spikes, weights, traces and
+    state, with STDP hitting both bounds, a fixed group, spikes emitted between windows, withdrawn spikes, new neurons
     reached mid-window, and windows of every length up to the shortest delay."""
     results = []
-    for ahead in (False, True):
-        monkeypatch.setattr(Network, "prefetch_windows", ahead)
+    for strategy in ("stepwise", "auto"):
         rng = np.random.default_rng(5)
         n = 120
         net = random_population(n, lanes, rng)
@@ -540,10 +538,11 @@ def test_prefetched_windows_and_step_by_step_agree(lanes, monkeypatch):
                 net.emit(rng.choice(n, 5, replace=False), net.t + rng.integers(-5, 30, 5), lane=lanes - 1)
             if w % 5 == 4:
                 net.silence(rng.choice(n, 8, replace=False), lane=0)
-            rec = net.run(int(rng.integers(1, 11)), np.tile(ids, lanes), rng.uniform(0, 40, ids.size * lanes), lane)
+            rec = net.run(int(rng.integers(1, 11)), np.tile(ids, lanes), rng.uniform(0, 40, ids.size * lanes), lane,
+                          strategy=strategy)
             spikes.append(fired(rec))
             states.append((net.v.copy(), net.u.copy(), net.i_syn.copy(), net.y.copy(), np.sort(net.active)))
-        x, tx = net.traces["g"]
+        x, tx = net.state.traces["g"]
         results.append((spikes, states, g.w.copy(), x[:, :g.n].copy(), tx[:, :g.n].copy()))
     (s0, st0, w0, x0, tx0), (s1, st1, w1, x1, tx1) = results
     assert s0 == s1 and sum(len(s) for s in s0) > 300

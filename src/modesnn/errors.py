@@ -17,6 +17,14 @@ class ExportError(ModesnnError):
     """An output could not be written."""
 
 
+class LearnedNothing(ModesnnError):
+    """Learning found no usable piece: no model is written (a model of nothing composes noise)."""
+
+
+class LimitExceeded(ModesnnError):
+    """An input passes one of the stated limits in `modesnn.limits` (the message names the limit)."""
+
+
 class SettingsError(ModesnnError, ValueError):
     """A setting is out of its range (the message names the field); raised at construction, never rewritten."""
 

@@ -8,6 +8,7 @@ a chord inside a voice keeps its top note.  No module here reads or writes files
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -26,12 +27,13 @@ class Note:
     onset: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.pitch is not None and not 0 <= self.pitch <= 127:
-            raise ValueError(f"pitch must be a MIDI number 0..127 or None, got {self.pitch}")
-        if not self.duration > 0:
-            raise ValueError(f"duration must be positive, got {self.duration}")
-        if self.onset < 0:
-            raise ValueError(f"onset must be >= 0, got {self.onset}")
+        p = self.pitch
+        if p is not None and (isinstance(p, bool) or not isinstance(p, numbers.Integral) or not 0 <= p <= 127):
+            raise ValueError(f"pitch must be a MIDI number 0..127 or None, got {p!r}")
+        if not isinstance(self.duration, numbers.Real) or not (0 < self.duration < math.inf):
+            raise ValueError(f"duration must be a positive finite number, got {self.duration!r}")
+        if not isinstance(self.onset, numbers.Real) or not (0 <= self.onset < math.inf):
+            raise ValueError(f"onset must be a finite number >= 0, got {self.onset!r}")
 
     @property
     def is_rest(self) -> bool:
@@ -44,6 +46,12 @@ class Voice:
 
     name: str
     notes: tuple[Note, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise ValueError(f"voice name must be a string, got {self.name!r}")
+        if not isinstance(self.notes, tuple) or not all(isinstance(n, Note) for n in self.notes):
+            raise ValueError(f"voice {self.name!r}: notes must be a tuple of Note")
 
     @property
     def length(self) -> float:
@@ -67,6 +75,12 @@ class Piece:
     key_source: str = "given"
     source: str = ""
     meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, Key):
+            raise ValueError(f"piece {self.name!r}: key must be a Key, got {self.key!r}")
+        if not isinstance(self.voices, tuple) or not all(isinstance(v, Voice) for v in self.voices):
+            raise ValueError(f"piece {self.name!r}: voices must be a tuple of Voice")
 
     @property
     def n_notes(self) -> int:

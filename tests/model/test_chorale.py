@@ -61,7 +61,7 @@ def test_learning_grows_synapses_by_coactivity(chorale):
     lay = chorale.layout
     tonic = int(lay.chord_id("major", chord_index(0, 0)))
     dominant = int(lay.chord_id("major", chord_index(7, 0)))
-    w = {int(p): float(x) for p, x in zip(seq.post[seq.pre == dominant], seq.w[seq.pre == dominant])}
+    w = {int(p): float(x) for p, x in zip(seq.post[seq.pre == dominant], seq.w[seq.pre == dominant], strict=True)}
     assert w.get(tonic, 0.0) > np.median(list(w.values()))  # V -> I is among the strong progressions
 
 

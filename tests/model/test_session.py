@@ -74,3 +74,16 @@ def test_a_session_rejects_what_the_model_cannot_do(shte_model):
         session.step()
     with pytest.raises(ComposeError, match="dorian"):
         ComposeSession(shte_model, parse_key("C major")).set_key(parse_key("D dorian"))
+
+
+def test_two_sessions_over_one_model_interleaved_give_the_pieces_they_give_alone(shte_model):
+    """Each session owns its simulation state and its key -> pitch synapses: stepping two at once, one step of
+    each in turn, changes nothing in either."""
+    alone = [compose(shte_model, parse_key(k), length=16, seed=s) for k, s in (("G minor", 3), ("E- major", 5))]
+    a = ComposeSession(shte_model, parse_key("G minor"), ComposeSettings(length=16), seed=3)
+    b = ComposeSession(shte_model, parse_key("E- major"), ComposeSettings(length=16), seed=5)
+    while not (a.done and b.done):
+        for s in (a, b):
+            if not s.done:
+                s.step()
+    assert [midi_bytes(a.finish()), midi_bytes(b.finish())] == [midi_bytes(p) for p in alone]

@@ -9,6 +9,7 @@ import os
 import sys
 
 from modesnn import __version__
+from modesnn.cli import common
 from modesnn.errors import ModesnnError
 
 COMMANDS = ("corpus", "learn", "profile", "compose", "harmonize", "key", "evaluate")
@@ -21,15 +22,21 @@ def build_parser() -> argparse.ArgumentParser:
         "then compose new four-part music in any mode and key.",
     )
     parser.add_argument("--version", action="version", version=f"modesnn {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars on stderr (they are shown "
+                        "only when stderr is a terminal)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"modesnn.cli.{name}").register(sub)
+    for command in sub.choices.values():  # also after the command: `modesnn learn bach -o m -q`
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                             help="no progress bars on stderr")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    common.QUIET = bool(args.quiet)
     try:
         return int(args.func(args) or 0)
     except ModesnnError as exc:

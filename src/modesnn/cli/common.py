@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from modesnn.corpus import KEY_FROM
 from modesnn.model import ModeSNN, load_model
@@ -30,14 +33,44 @@ def report_skipped(skipped: list[tuple[str, str]], limit: int = 10) -> None:
         warn(f"... and {len(skipped) - limit} more files skipped (see `modesnn corpus`)")
 
 
+QUIET = False
+"""Set by `--quiet` (global or per command): no progress bars."""
+
+
 def progress_enabled() -> bool:
-    return sys.stderr.isatty()
+    """Progress bars go to stderr only when it is a terminal, and never with --quiet."""
+    return not QUIET and sys.stderr.isatty()
 
 
-def model_or_default(path: str | None, preset: str = "chorale") -> ModeSNN:
-    """The model at `path`, or the default Bach model of a preset (learned on first use)."""
-    if path:
-        return load_model(path)
-    from modesnn.workflows import default_model
+def model_or_default(path: str | None, require_learned: bool = True, preset: str = "chorale") -> ModeSNN:
+    """The model at `path`, or the default Bach model of a preset (learned on first use); one that learned no
+    pieces is refused (every command needs learned weights)."""
+    from modesnn.workflows import check_composable, default_model
 
-    return default_model(progress=progress_enabled(), log=warn, preset=preset)
+    model = load_model(path) if path else default_model(progress=progress_enabled(), log=warn, preset=preset)
+    if require_learned:
+        check_composable(model, path or "the default model")
+    return model
+
+
+@contextmanager
+def ticking(desc: str, enabled: bool) -> Iterator[None]:
+    """An elapsed-time indicator on stderr while a step without its own progress callback runs."""
+    if not enabled:
+        yield
+        return
+    from tqdm import tqdm
+
+    done = threading.Event()
+    with tqdm(desc=desc, file=sys.stderr, leave=False, bar_format="{desc}: {elapsed}") as bar:
+        def tick() -> None:
+            while not done.wait(0.5):
+                bar.refresh()
+
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()

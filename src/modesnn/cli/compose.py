@@ -6,11 +6,16 @@ import argparse
 import os
 from pathlib import Path
 
-from modesnn.cli.common import model_or_default, warn
+from modesnn.cli.common import model_or_default, progress_enabled, ticking, warn
 from modesnn.errors import ModesnnError, SettingsError
 from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
-from modesnn.model import ComposeSession, ComposeSettings
+from modesnn.limits import MAX_COMPOSE_LENGTH
+from modesnn.model import ComposeSettings, open_session
 from modesnn.theory import midi_to_name, name_to_midi, parse_key
+from modesnn.workflows import check_length, check_seed_notes
+
+LONG_COMPOSE = 200
+"""Notes per voice from which composing takes a few seconds: an elapsed-time indicator is shown."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed-notes", metavar="NOTES",
                    help="one note per voice, top voice first, e.g. 'D5 B-4 G4 G2' (default: a tonic chord)")
     p.add_argument("--length", type=int, default=32, help="notes per voice before aligning to measures "
-                                                          "(default: 32)")
+                                                          f"(default: 32, at most {MAX_COMPOSE_LENGTH:,})")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same piece; default 0)")
     p.add_argument("--meter", help="meter such as 4/4 or 3/4 (default: the most common in training)")
     p.add_argument("--prior", choices=("learned", "fixed"), help="key -> pitch bias from learned weights "
@@ -44,9 +49,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_outputs(paths: list[str]) -> None:
-    """Refuse before composing anything: unknown kinds, missing or unwritable folders."""
+    """Refuse before composing anything: unknown kinds, missing or unwritable folders, a path given twice."""
+    seen: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw)
+        if path.resolve() in seen:
+            same = seen[path.resolve()]
+            again = "twice" if same == raw else f"twice (as {same} and {raw})"
+            raise ModesnnError(f"{raw}: output given {again}")
+        seen[path.resolve()] = raw
         if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise ModesnnError(f"{raw}: unknown output kind {path.suffix or '(none)'!r}; "
                                f"use one of {' '.join(SUPPORTED_EXTENSIONS)}")
@@ -73,15 +84,19 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:  # name the option the user typed
         field = str(exc).split(":", 1)[0].removeprefix("ComposeSettings.")
         raise ModesnnError(f"--{field.replace('_', '-')}:{str(exc).split(':', 1)[1]}") from None
+    check_length(args.length)
     model = model_or_default(args.model, preset=args.preset)
     try:
         key = parse_key(args.key, model.config.modes)
     except ValueError as exc:
         raise ModesnnError(str(exc)) from None
+    if seeds is not None:
+        check_seed_notes(model, list(seeds))
     if model.max_length and args.length > model.max_length:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes): "
              "later positions cycle back over the learned ones")
-    piece = ComposeSession(model, key, settings, seed=args.seed).finish()
+    with ticking(f"composing {args.length} notes per voice", progress_enabled() and args.length >= LONG_COMPOSE):
+        piece = open_session(model, key, settings, seed=args.seed).finish()
     failed = 0
     for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
         if result.ok:

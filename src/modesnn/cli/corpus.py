@@ -7,6 +7,7 @@ import json
 import sys
 from collections import defaultdict
 
+from modesnn.cli.common import progress_enabled
 from modesnn.corpus import KEY_FROM, MUSIC_EXTENSIONS, CorpusResult, load_corpus
 
 _LIST_ALL_SKIPS = 12
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         args.sources,
         key_from=args.key_from,
         voices=args.voices,
-        progress=sys.stderr.isatty(),
+        progress=progress_enabled(),
         strict=args.strict,
         cache=not args.no_cache,
         on_skip=on_skip if to_stderr else None,

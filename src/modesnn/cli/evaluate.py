@@ -35,12 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
                    help=f"worker processes composing the network's pieces (default: {DEFAULT_JOBS}, the cores up "
                         "to 2; the pieces are the same for any number)")
-    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots and pictures")
+    p.add_argument("--harmonize", action="store_true",
+                   help="also the held-out harmonisation test: every 10th piece of the sources is held out, a "
+                        "model of the same configuration learns the rest, harmonises the held-out sopranos, and "
+                        "the chords are compared with the originals beat by beat (skipped with a note when the "
+                        "model cannot harmonise)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from modesnn.evaluate.harmony_table import harmony_text
+    from modesnn.evaluate.pictures import write_piece_pictures
     from modesnn.evaluate.report import check_sentences, parse_keys, run_evaluation, write_report
 
     if args.seeds < 1:
@@ -72,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes)")
     result = run_evaluation(model, corpus.pieces, keys, range(args.seeds), length=args.length, progress=progress,
                             log=warn, jobs=args.jobs)
+    if args.harmonize:
+        t1 = time.perf_counter()
+        result["harmonization"] = _harmonization(model, corpus.pieces, progress)
+        result["timing"]["harmonization"] = round(time.perf_counter() - t1, 3)
+    if not args.no_plots:
+        t1 = time.perf_counter()
+        result["pictures"] = write_piece_pictures(_three_pieces(model, keys, args.length), out)
+        result["timing"]["pictures"] = round(time.perf_counter() - t1, 3)
     result["timing"]["total"] = round(time.perf_counter() - t0, 3)
     paths = write_report(result, model, out, plots=not args.no_plots)
     if args.json:
@@ -88,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     print(harmony_text(result["harmony"], {"model": "model", "fixed_prior": "fixed", "markov": "markov",
                                            "ngram": "ngram", "degree_markov": "deg.markov",
                                            "random_diatonic": "random", "corpus": "corpus"}))
-    print(f"wrote {len(paths)} files to {out} in {result['timing']['total']:.1f} s")
+    n_files = len(paths) + 2 * len(result.get("pictures") or [])
+    print(f"wrote {n_files} files to {out} in {result['timing']['total']:.1f} s")
     return 0
 
 
@@ -96,3 +111,44 @@ def _f(x, digits: int = 3) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
 
 
+
+
+def _three_pieces(model, keys: list, length: int) -> list:
+    """The model's pieces drawn in the report: seed 0 in the first, the middle and the last key asked for."""
+    from modesnn.model import compose
+
+    chosen = list(dict.fromkeys([keys[0], keys[len(keys) // 2], keys[-1]]))
+    return [(f"model, {k.name}, seed 0", compose(model, k, length=length, seed=0)) for k in chosen]
+
+
+def harmonizer_of(model):
+    """The model's harmoniser as harmonize(melody, key, meter) -> Piece: a `harmonize` method of the model,
+    else `modesnn.model.harmonize(model, melody, key, meter=...)`; None when there is neither."""
+    if callable(getattr(model, "harmonize", None)):
+        return lambda melody, key, meter: model.harmonize(melody, key, meter)
+    try:
+        from modesnn.model import harmonize
+    except ImportError:
+        return None
+    return lambda melody, key, meter: harmonize(model, melody, key, meter=meter)
+
+
+def _harmonization(model, pieces: list, progress: bool) -> dict:
+    """The held-out test: learn a model of the same configuration on the training split (so it never heard
+    the held-out chorales), harmonise their sopranos, compare with Bach.  Skipped with a note when the model
+    cannot harmonise."""
+    from modesnn.evaluate.harmonization import evaluate_harmonizer
+    from modesnn.evaluate.harmony import held_out_split
+
+    if harmonizer_of(model) is None:
+        return {"skipped": "this model cannot harmonise yet (no model.harmonize and no modesnn.model.harmonize)"}
+    train, held = held_out_split(pieces)
+    t0 = time.perf_counter()
+    learner = type(model)(model.config)
+    learner.learn(train, sources=[f"{', '.join(model.sources)} without every 10th piece"])
+    seconds = time.perf_counter() - t0
+    result = evaluate_harmonizer(held, harmonizer_of(learner))
+    result.pop("examples", None)
+    result["harmonizer"] = f"a {type(model).__name__} of the model's configuration"
+    result["learned_on"] = f"it learned the other {len(train)} pieces ({seconds:.0f} s), not these."
+    return result

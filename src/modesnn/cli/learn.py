@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from pathlib import Path
 
 from modesnn.cli.common import add_source_arguments, progress_enabled, report_skipped, warn
+from modesnn.errors import ModesnnError
 from modesnn.model import ModelConfig, load_model, save_model
 from modesnn.workflows import learn_sources
 
@@ -29,7 +32,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _check_output(raw: str) -> None:
+    """Refuse before learning (which can take minutes) an output that could not be written."""
+    path = Path(raw)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ModesnnError(f"{raw}: is a folder")
+    if not folder.is_dir():
+        raise ModesnnError(f"{raw}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ModesnnError(f"{raw}: folder {folder} is not writable")
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_output(args.output)
     model = load_model(args.model) if args.model else None
     config = None
     if model is None:
@@ -37,8 +53,6 @@ def run(args: argparse.Namespace) -> int:
         try:
             config = ModelConfig(modes=modes, lanes=args.lanes)
         except ValueError as exc:
-            from modesnn.errors import ModesnnError
-
             raise ModesnnError(str(exc)) from None
     t0 = time.perf_counter()
     model, corpus, report = learn_sources(args.sources, model=model, key_from=args.key_from, strict=args.strict,

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 from modesnn.corpus.reader import READER_VERSION, Outcome
+from modesnn.io.atomic import write_bytes
 
 
 def cache_dir() -> Path:
@@ -57,18 +57,10 @@ def _valid(o: object) -> bool:
 
 
 def store(path: Path, outcomes: list[Outcome]) -> None:
-    """Write atomically (temp file + os.replace) so a crash never leaves a half-written entry."""
+    """Write atomically (`modesnn.io.atomic`) so a crash never leaves a half-written entry; errors ignored."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(
-                    {"reader": READER_VERSION, "outcomes": outcomes}, fh, protocol=pickle.HIGHEST_PROTOCOL
-                )
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes(path, pickle.dumps({"reader": READER_VERSION, "outcomes": outcomes},
+                                       protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass

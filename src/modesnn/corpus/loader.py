@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modesnn.corpus import cache as _cache
-from modesnn.corpus.reader import KEY_FROM, NO_FILENAME_KEY, Outcome, filename_key_label, read_score
+from modesnn.corpus import precheck
+from modesnn.corpus.reader import KEY_FROM, NO_FILENAME_KEY, Outcome, describe_error, filename_key_label, read_score
 from modesnn.errors import CorpusError
 from modesnn.music import Note, Piece, Voice
 from modesnn.theory import Key
@@ -141,13 +142,9 @@ def load_corpus(
         if key_from == "filename" and not label:
             outcomes[i] = [("skip", "", NO_FILENAME_KEY)]  # known without parsing
             continue
-        try:
-            data = f.path.read_bytes()
-        except OSError as exc:
-            outcomes[i] = [("skip", "", f"cannot open ({exc.strerror or exc})")]
-            continue
-        if not data.strip():
-            outcomes[i] = [("skip", "", "empty file")]
+        data, why = _read_checked(f.path)
+        if why:
+            outcomes[i] = [("skip", "", why)]
             continue
         entry = (
             _cache.entry_path(root, hashlib.sha1(data).hexdigest(), key_from, voices, label)
@@ -177,10 +174,11 @@ def load_corpus(
     skipped: list[tuple[str, str]] = []
     for f, outs in zip(files, outcomes, strict=True):
         for out in outs or []:
-            if out[0] == "skip":
-                skipped.append((str(f.path) + out[1], out[2]))
+            piece, why = _piece_or_reason(f, out)
+            if piece is None:
+                skipped.append((str(f.path) + out[1], why))
             else:
-                pieces.append(_piece(f, out))
+                pieces.append(piece)
     if on_skip is not None:
         for file, reason in skipped:
             on_skip(file, reason)
@@ -189,6 +187,31 @@ def load_corpus(
         more = f" (and {len(skipped) - 1} more skipped)" if len(skipped) > 1 else ""
         raise CorpusError(f"{file}: {reason}{more}")
     return CorpusResult(pieces, skipped, list(sources), len(files), len(todo), hits)
+
+
+def _read_checked(path: Path) -> tuple[bytes, str]:
+    """The file's bytes, or a skip reason: unreadable, empty, or past a limit (checked before parsing)."""
+    try:
+        why = precheck.file_size_reason(path.stat().st_size)
+        if why:
+            return b"", why
+        data = path.read_bytes()
+    except OSError as exc:
+        return b"", f"cannot open ({exc.strerror or exc})"
+    if not data.strip():
+        return b"", "empty file"
+    return data, precheck.too_big(path, data)
+
+
+def _piece_or_reason(f: SourceFile, out: Outcome) -> tuple[Piece | None, str]:
+    """The piece of a reader outcome, or why not: the reader's skip reason, or what the data model refused
+    (a negative duration, a pitch out of range ...), so no per-file failure escapes the batch."""
+    if out[0] == "skip":
+        return None, out[2]
+    try:
+        return _piece(f, out), ""
+    except Exception as exc:  # a value the reader passed but Note/Voice/Piece/Key refuse
+        return None, f"cannot build the piece ({describe_error(exc)})"
 
 
 def _piece(f: SourceFile, out: Outcome) -> Piece:

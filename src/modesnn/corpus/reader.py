@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from modesnn.limits import MAX_NOTES_PER_FILE
 from modesnn.theory import MODES, MUSIC21_MODE_NAMES, Key, parse_key, pitch_class_of
 
 READER_VERSION = 1
@@ -71,7 +72,7 @@ def read_score(path: Path, key_from: str, voices: int | None, label: str) -> lis
             # is redundant beside ours (pitfall 5)
             parsed = converter.parse(str(path), forceSource=True)
     except Exception as exc:  # music21 raises many unrelated types for bad input
-        return [("skip", "", f"cannot read as music ({_describe(exc)})")]
+        return [("skip", "", f"cannot read as music ({describe_error(exc)})")]
     if isinstance(parsed, stream.Opus):
         scores = list(parsed.scores)
         if not scores:
@@ -80,7 +81,8 @@ def read_score(path: Path, key_from: str, voices: int | None, label: str) -> lis
     return [_extract(parsed, "", key_from, voices, label)]
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """An exception as a short one-line text for a skip reason: its type and message, cut at 120 chars."""
     text = " ".join(str(exc).split())
     if len(text) > 120:
         text = text[:117] + "..."
@@ -91,7 +93,7 @@ def _extract(score: Any, suffix: str, key_from: str, voices: int | None, label: 
     try:
         return _extract_unsafe(score, suffix, key_from, voices, label)
     except Exception as exc:  # a malformed score that music21 accepted; report it, keep reading others
-        return ("skip", suffix, f"cannot extract notes ({_describe(exc)})")
+        return ("skip", suffix, f"cannot extract notes ({describe_error(exc)})")
 
 
 def _extract_unsafe(score: Any, suffix: str, key_from: str, voices: int | None, label: str) -> Outcome:
@@ -103,6 +105,9 @@ def _extract_unsafe(score: Any, suffix: str, key_from: str, voices: int | None, 
         return ("skip", suffix, why)
 
     lines = [(name, _line(part)) for part, name in zip(parts, names, strict=True)]
+    n_notes = sum(len(line) for _, line in lines)
+    if n_notes > MAX_NOTES_PER_FILE:
+        return ("skip", suffix, f"{n_notes:,} notes, over the limit of {MAX_NOTES_PER_FILE:,} notes per file")
     silent = [name for name, line in lines if all(p is None for p, _, _ in line)]
     if len(silent) == len(lines):
         return ("skip", suffix, "has no notes")
@@ -212,6 +217,8 @@ def _line(part: Any) -> list[tuple[int | None, float, float]]:
         dur = el.duration
         if dur.isGrace or dur.quarterLength == 0:
             continue
+        if dur.quarterLength < 0 or el.offset < 0:
+            raise ValueError(f"negative {'duration' if dur.quarterLength < 0 else 'offset'} at offset {el.offset}")
         onset = _q(el.offset)
         end = onset + _q(dur.quarterLength)
         last = max(last, end)

@@ -26,6 +26,7 @@ __all__ = [
     "CHORD_CLASSES",
     "SONORITY_CLASSES",
     "beat_length",
+    "beat_times",
     "bass_mean_interval",
     "bass_octave_leap_share",
     "bass_v_i",
@@ -34,6 +35,7 @@ __all__ = [
     "final_notes_half_or_longer",
     "final_tonic_triad",
     "harmony_figures",
+    "held_out_split",
     "homorhythm_share",
     "one_pitch_class_share",
     "onset_sonorities",
@@ -263,6 +265,16 @@ def beat_length(meter: str) -> float:
     return (3 if compound else 1) * 4.0 / den
 
 
+def beat_times(piece: Piece) -> list[float]:
+    """The times of the beats from the first to the end of the piece: every `beat_length`, starting at the
+    pickup (`piece.meta["pickup"]`, quarter lengths before the first barline, when the reader recorded one;
+    else 0, the first note on a downbeat, as composed pieces start).  Empty piece: []."""
+    beat = beat_length(piece.meter)
+    phase = float(piece.meta.get("pickup", 0.0)) % beat
+    end = max((v.length for v in piece.voices), default=0.0)
+    return [phase + k * beat for k in range(max(0, math.ceil((end - phase) / beat - _TOL)))]
+
+
 def _on_grid(t: float, step: float) -> bool:
     r = t / step
     return abs(r - round(r)) * step <= _TOL
@@ -276,24 +288,23 @@ def homorhythm_share(piece: Piece) -> float:
 
 def syncopated_share(piece: Piece) -> float:
     """Share of sounding notes that start off the beat (`beat_length` of the piece's meter, beats counted
-    from time 0) and last at least a beat, i.e. that tie across a beat.  No note: nan."""
+    from the pickup as in `beat_times`) and last at least a beat, i.e. that tie across a beat.  No note: nan."""
     beat = beat_length(piece.meter)
+    phase = float(piece.meta.get("pickup", 0.0)) % beat
     notes = [n for v in piece.voices for n in v.notes if n.pitch is not None]
     if not notes:
         return NAN
-    return sum(not _on_grid(n.onset, beat) and n.duration >= beat - _TOL for n in notes) / len(notes)
+    return sum(not _on_grid(n.onset - phase, beat) and n.duration >= beat - _TOL for n in notes) / len(notes)
 
 
 def crossed_beat_share(piece: Piece) -> float:
-    """Share of beats (every `beat_length` from 0 to the end) at which some lower voice sounds above a
+    """Share of beats (`beat_times`) at which some lower voice sounds above a
     higher one (any two voices, held notes included).  Beats with fewer than two voices sounding are left
     out.  None left: nan."""
-    beat = beat_length(piece.meter)
     grid = _Grid(piece)
-    end = max((v.length for v in piece.voices), default=0.0)
     counted = crossed = 0
-    for k in range(int(math.ceil(end / beat - _TOL))):
-        sounding = [(i, p) for i, p in enumerate(grid.pitches_at(k * beat)) if p is not None]
+    for t in beat_times(piece):
+        sounding = [(i, p) for i, p in enumerate(grid.pitches_at(t)) if p is not None]
         if len(sounding) < 2:
             continue
         counted += 1
@@ -341,6 +352,21 @@ def final_notes_half_or_longer(piece: Piece) -> float:
     if not last:
         return NAN
     return float(all(n is not None and n.duration >= 2.0 - _TOL for n in last))
+
+
+# --- the held-out split of the harmonisation test ---------------------------------------------------------
+
+
+HELD_OUT_EVERY = 10
+
+
+def held_out_split(pieces: list[Piece]) -> tuple[list[Piece], list[Piece]]:
+    """(training pieces, held-out pieces): every 10th piece in the given order (the 10th, 20th, ...; for the
+    Bach chorales the `corpus.chorales.Iterator` order) is held out, the rest trains.  Deterministic, no
+    randomness, so a model learned on the first part never heard the second.  Empty input: ([], [])."""
+    train = [p for i, p in enumerate(pieces) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
+    held = [p for i, p in enumerate(pieces) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    return train, held
 
 
 # --- all at once ------------------------------------------------------------------------------------------

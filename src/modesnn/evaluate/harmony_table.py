@@ -13,7 +13,7 @@ from modesnn.evaluate.metrics import mean_metrics
 from modesnn.music import Piece
 
 __all__ = ["HARMONY_ROWS", "HarmonyRow", "beats_baseline", "goal_met", "harmony_markdown", "harmony_text",
-           "harmony_checks", "mean_harmony", "reference_slice"]
+           "harmonization_markdown", "harmony_checks", "mean_harmony", "reference_slice"]
 
 
 @dataclass(frozen=True)
@@ -161,3 +161,28 @@ def harmony_checks(harmony: dict[str, dict], judge: str = "model", baseline: str
                    "beats_" + baseline: beats_baseline(row, model.get(row.name), base.get(row.name))}
         for row in HARMONY_ROWS
     }
+
+
+def harmonization_markdown(h: dict | None) -> list[str]:
+    """The report's "Held-out harmonisation" section: the agreement with Bach and music.md's figures of the
+    harmonised pieces beside the held-out originals, or why the test was skipped."""
+    if not h:
+        return []
+    lines = ["## Held-out harmonisation", ""]
+    if h.get("skipped"):
+        return lines + [f"Skipped: {h['skipped']}", ""]
+    agree, root = _num(h.get("agreement")), _num(h.get("root_agreement"))
+    lines += [
+        f"{h['harmonized']} of {h['pieces']} held-out chorales (every 10th in corpus order) harmonised from their "
+        f"sopranos by {h.get('harmonizer', 'the model')}; {h.get('learned_on', '')}",
+        "",
+        f"- chord root and quality agree with Bach on {_fmt(agree, 3)} of {h['beats']} beats "
+        f"(goal >= 0.40: {'yes' if agree >= 0.40 else 'NO'}); the root alone on {_fmt(root, 3)}.",
+        f"- the melody is kept note for note in {_fmt(h.get('melody_kept'), 3)} of the pieces.",
+    ]
+    if h.get("failures"):
+        lines.append(f"- not harmonised: {len(h['failures'])} (first: {h['failures'][0][0]}: {h['failures'][0][1]})")
+    lines += ["", *harmony_markdown({"harmonized": h["figures"], "bach": h["bach_figures"]},
+                                    {"harmonized": "harmonised", "bach": "Bach, same chorales"},
+                                    judge="harmonized"), ""]
+    return lines

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 from modesnn.errors import ModesnnError
+from modesnn.io.atomic import atomic_path
 from modesnn.model import ModeSNN
 from modesnn.theory import Key, kk_profile, pearson
 
@@ -75,13 +73,10 @@ def plot_profiles(model: ModeSNN, path: str) -> None:
     ax.set_xticks(x, ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"], fontsize=7)
     ax.set_title("learned SMS -> key weights (row-normalised)")
     fig.tight_layout()
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, target)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ModesnnError(f"{path}: cannot write plot ({exc.strerror or exc})") from None
     finally:
         plt.close(fig)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,10 +20,12 @@ import numpy as np
 
 from modesnn.evaluate.baselines import BASELINES
 from modesnn.evaluate.harmony import harmony_figures
-from modesnn.evaluate.harmony_table import harmony_checks, harmony_markdown, mean_harmony
+from modesnn.evaluate.harmony_table import harmonization_markdown, harmony_checks, harmony_markdown, mean_harmony
 from modesnn.evaluate.keyfinding import find_key, find_key_music21_compatible, pitch_class_histogram, relation
 from modesnn.evaluate.metrics import all_metrics, mean_metrics
+from modesnn.evaluate.pictures import pictures_markdown
 from modesnn.evaluate.profiles import plot_profiles, profile_report
+from modesnn.io.atomic import atomic_path, write_text
 from modesnn.music import Piece
 from modesnn.theory import Key, all_keys, kk_profile, parse_key
 
@@ -353,24 +353,13 @@ def _clean(x):
 
 
 def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same folder, then os.replace (never a half-written file)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """`modesnn.io.atomic_path`: never a half-written file, and the umask's permissions like every writer."""
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 def _write_text(path: Path, text: str) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-
-    _atomic_write(path, write)
+    write_text(path, text)
 
 
 def _fmt(x, digits: int = 3) -> str:
@@ -481,6 +470,8 @@ def report_markdown(result: dict, plots: list[str]) -> str:
         *_table(systems, MELODIC_COLUMNS),
         "",
         *_harmony_section(result),
+        *harmonization_markdown(result.get("harmonization")),
+        *pictures_markdown(result.get("pictures") or []),
         "## Learned tonal hierarchy (Pearson r with Krumhansl-Kessler)",
         "",
         "| mode | learned vs KK | learned vs data | data vs KK | notes |",

@@ -22,6 +22,18 @@ def compose(model, key, length: int = 32, seed: int = 0, seed_notes=None, meter=
                           settings=settings)
 
 
+def open_session(model, key, settings: ComposeSettings | None = None, seed: int = 0):
+    """A composition session for either preset: `ComposeSession` for the paper's network, `ChoraleSession`
+    (length in beats, meter, seed notes from the settings) for the chorale network."""
+    s = settings or ComposeSettings()
+    if getattr(model, "preset", "paper") == "chorale":
+        from modesnn.model.chorale import ChoraleSession
+
+        return ChoraleSession(model, key, length=s.length, meter=s.meter, seed=seed,
+                              seed_notes=list(s.seed_notes) if s.seed_notes is not None else None)
+    return ComposeSession(model, key, s, seed)
+
+
 def harmonize(model, melody_voice, key, meter=None, seed: int = 0):
     """Write the three lower voices under a melody (chorale preset)."""
     from modesnn.model.chorale import harmonize as _harmonize
@@ -30,6 +42,7 @@ def harmonize(model, melody_voice, key, meter=None, seed: int = 0):
 
 
 __all__ = [
-    "PRESETS", "harmonize", "ComposeSession", "ComposeSettings", "Decided", "LearnSettings", "NetworkShape", "compose", "default_seed",
+    "PRESETS", "harmonize", "open_session", "ComposeSession", "ComposeSettings", "Decided", "LearnSettings",
+    "NetworkShape", "compose", "default_seed",
     "ModelConfig", "LearnReport", "ModeSNN", "FORMAT_VERSION", "load_model", "model_bytes", "save_model",
 ]

@@ -8,33 +8,36 @@ No timestamps, so saving the same network twice gives the same bytes.
 from __future__ import annotations
 
 import json
-import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from modesnn.errors import ModelFileError
+from modesnn.io.atomic import write_bytes
+from modesnn.limits import MAX_MODEL_FILE_BYTES
 from modesnn.model.config import ModelConfig
+from modesnn.model.header import check_header, decompress, read_header
 from modesnn.model.network import ModeSNN
-from modesnn.snn.creation import PairCounts
 
 MAGIC = b"MODESNN\x00"
 FORMAT_VERSION = 3
 """3: the header names the network's preset ('paper' or 'chorale'; see model/chorale)."""
+LEARNED_GROUPS = ("sequence", "sms_to_key", "sms_to_mode")
+"""The synapse groups a model file keeps (the hierarchy is rebuilt from the config; key -> pitch is per
+composition)."""
 
 
 def _model_arrays(model: ModeSNN) -> tuple[dict, dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {}
-    for name in ("sequence", "sms_to_key", "sms_to_mode"):
-        for field, arr in model.net.groups[name].state().items():
-            arrays[f"{name}.{field}"] = arr
-    for i, rule in enumerate(model.net.rules):
-        arrays[f"rule{i}.keys"] = rule.counts.keys
-        arrays[f"rule{i}.counts"] = rule.counts.counts
-        arrays[f"rule{i}.stdp"] = rule.counts.stdp
+    for name, arr in model.net.state_dict().items():
+        kind, rest = name.split(".", 1)
+        which, field = rest.rsplit(".", 1)
+        if kind == "groups" and which in LEARNED_GROUPS:
+            arrays[f"{which}.{field}"] = arr
+        elif kind == "rules":
+            arrays[f"rule{which}.{field}"] = arr
     for mode, counts in model.heard_degrees.items():
         arrays[f"heard_degrees.{mode}"] = counts
     for key, counts in model.heard_keys.items():
@@ -75,51 +78,48 @@ def model_bytes(model) -> bytes:
 
 
 def save_model(model: ModeSNN, path: str | Path) -> Path:
-    """Write atomically: a temp file in the target folder, then rename."""
+    """Write atomically (`modesnn.io.atomic`: a temp file in the target folder, then rename)."""
     path = Path(path)
     data = model_bytes(model)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"{path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        write_bytes(path, data)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ModelFileError(f"{path}: cannot write model ({exc.strerror or exc})") from None
     return path
 
 
 def load_model(path: str | Path) -> ModeSNN:
-    """Read a model file; ModelFileError with a one-line reason if it is not a usable model."""
+    """Read a model file; ModelFileError with a one-line reason if it is not a usable model.
+
+    The header is checked against the file's size and `modesnn.limits` before anything is allocated from it
+    (`model.header`)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_MODEL_FILE_BYTES:
+            raise ModelFileError(f"{path}: {size:,} bytes, over the limit of {MAX_MODEL_FILE_BYTES:,} for a model file")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such model file") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"{path}: is a folder, not a model file") from None
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not data.startswith(MAGIC):
         raise ModelFileError(f"{path}: not a modesnn model file")
-    try:
-        (hlen,) = struct.unpack("<I", data[len(MAGIC): len(MAGIC) + 4])
-        start = len(MAGIC) + 4
-        header = json.loads(data[start: start + hlen])
-    except (struct.error, ValueError):
-        raise ModelFileError(f"{path}: truncated or corrupt model header") from None
+    header, start = read_header(path, data, MAGIC)
     version = header.get("format_version")
     if version != FORMAT_VERSION:
         raise ModelFileError(f"{path}: model format version {version}, this modesnn reads version {FORMAT_VERSION}")
+    total = check_header(path, header, len(data) - start)
+    payload = decompress(path, data[start:], total)
     try:
-        payload = zlib.decompress(data[start + hlen:])
         arrays = {}
         for entry in header["arrays"]:
             raw = payload[entry["offset"]: entry["offset"] + entry["nbytes"]]
-            if len(raw) != entry["nbytes"]:
-                raise ValueError("short array")
             arrays[entry["name"]] = np.frombuffer(raw, np.dtype(entry["dtype"])).reshape(entry["shape"]).copy()
         preset = header.get("preset", "paper")
         if preset == "chorale":
@@ -127,20 +127,20 @@ def load_model(path: str | Path) -> ModeSNN:
 
             return restore_chorale(header["config"], header["meta"], arrays)
         config = ModelConfig.from_json(header["config"])
-    except (zlib.error, ValueError, KeyError, TypeError):
-        raise ModelFileError(f"{path}: truncated or corrupt model data") from None
-    return _restore(config, header["meta"], arrays)
+        return _restore(config, header["meta"], arrays)
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:  # a sound header, wrong content
+        text = " ".join(str(exc).split())[:100]
+        raise ModelFileError(f"{path}: corrupt model data ({type(exc).__name__}: {text})") from None
 
 
 def _restore(config: ModelConfig, meta: dict, arrays: dict[str, np.ndarray]) -> ModeSNN:
     model = ModeSNN(config)
     model.layout.ensure_positions(int(meta["positions"]))
-    for name in ("sequence", "sms_to_key", "sms_to_mode"):
-        state = {f: arrays[f"{name}.{f}"] for f in ("pre", "post", "w", "delay")}
-        model.net.groups[name].load_state(state)
-        model.net.history_steps = max(model.net.history_steps, int(state["delay"].max(initial=0)) + 1)
-    for i, rule in enumerate(model.net.rules):
-        rule.counts = PairCounts(arrays[f"rule{i}.keys"], arrays[f"rule{i}.counts"], arrays[f"rule{i}.stdp"])
+    learned = {f"groups.{name}.{f}": arrays[f"{name}.{f}"] for name in LEARNED_GROUPS
+               for f in ("pre", "post", "w", "delay")}
+    learned.update({f"rules.{i}.{f}": arrays[f"rule{i}.{f}"] for i in range(len(model.net.rules))
+                    for f in ("keys", "counts", "stdp")})
+    model.net.load_state_dict(learned)
     for mode in model.heard_degrees:
         model.heard_degrees[mode] = arrays[f"heard_degrees.{mode}"]
     for key in model.heard_keys:

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from modesnn.snn.ids import pair_key, split_key
 from modesnn.snn.synapses import Synapses
 
+__all__ = ["CreationRule", "PairCounts", "count_coincidences", "pair_key"]
 
-def pair_key(pre, post) -> np.ndarray:
-    """One int64 key per (pre, post) pair: pre << 32 | post (ids below 2**32)."""
-    return np.asarray(pre, np.int64) << 32 | np.asarray(post, np.int64)
+LANE_STRIDE = np.int64(1) << 40
+"""Spikes are sorted by lane * LANE_STRIDE + step: more steps than a clock can count (2**31)."""
 
 
 class PairCounts:
@@ -94,3 +95,99 @@ class CreationRule:
     @property
     def longest(self) -> int:
         return self.delay if self.delay_of is None or self.max_delay is None else self.max_delay
+
+
+class _History:
+    """The spike history of a window's rules: lane, id, tag and step of each spike, and per set of tags the
+    mask of its spikes and (for pre sides) a copy sorted by (lane, step)."""
+
+    def __init__(self, h_step: np.ndarray, h_flat: np.ndarray, n: int, tag: np.ndarray) -> None:
+        self.step, self.lane, self.id = h_step, h_flat // n, h_flat % n
+        self.tag = tag[self.id]
+        self._masks: dict[tuple[int, ...], np.ndarray] = {}
+        self._sorted: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def mask(self, tags: tuple[int, ...]) -> np.ndarray:
+        if tags not in self._masks:
+            self._masks[tags] = np.isin(self.tag, tags)
+        return self._masks[tags]
+
+    def pre_sorted(self, tags: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lane-step key, step, id) of the spikes with these tags, sorted by key (rules with the same pre
+        tags share one sorted copy)."""
+        if tags not in self._sorted:
+            sel = self.mask(tags)
+            p_key = self.lane[sel] * LANE_STRIDE + self.step[sel]
+            order = np.argsort(p_key, kind="stable")
+            self._sorted[tags] = (p_key[order], self.step[sel][order], self.id[sel][order])
+        return self._sorted[tags]
+
+
+def _rule_pairs(rule: CreationRule, h: _History, t0: int):
+    """The coincident (pre, post) pairs of one rule completed in the window from t0: pre ids, post ids, the
+    timing error s (steps) and delay of each; None if there are none."""
+    pre_sel = h.mask(rule.pre_tags)
+    lo_q = min(t0, t0 + rule.delay - rule.window)
+    post_sel = h.mask(rule.post_tags) & (h.step >= lo_q)
+    if not post_sel.any() or not pre_sel.any():
+        return None
+    p_key, p_step, p_id = h.pre_sorted(rule.pre_tags)
+    q_step, q_lane, q_id = h.step[post_sel], h.lane[post_sel], h.id[post_sel]
+    centre = q_lane * LANE_STRIDE + q_step
+    lo = np.searchsorted(p_key, centre - rule.longest - rule.window, "left")
+    hi = np.searchsorted(p_key, centre - rule.delay + rule.window, "right")
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return None
+    qi = np.repeat(np.arange(q_step.size), counts)
+    pi = np.repeat(lo, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
+    new_pair = (q_step[qi] >= t0) | (p_step[pi] >= t0)  # (each pair once: in the window of its later spike)
+    qi, pi = qi[new_pair], pi[new_pair]
+    if qi.size == 0:
+        return None
+    pre, post, lane = p_id[pi], q_id[qi], q_lane[qi]
+    delay = None
+    if rule.delay_of is not None:
+        delay = rule.delay_of(pre, post, lane)
+        s = q_step[qi] - p_step[pi] - delay
+        m = (delay >= 0) & (np.abs(s) <= rule.window)
+        pre, post, s, delay = pre[m], post[m], s[m], delay[m]
+    else:
+        s = q_step[qi] - p_step[pi] - rule.delay
+        if rule.candidates is not None:
+            m = rule.candidates(pre, post, lane)
+            pre, post, s = pre[m], post[m], s[m]
+    return (pre, post, s, delay) if pre.size else None
+
+
+def count_coincidences(rules: list[CreationRule], h_step: np.ndarray, h_flat: np.ndarray, n: int,
+                       tag: np.ndarray, t0: int, dt: float, plastic: bool,
+                       connect: Callable[[Synapses, np.ndarray, np.ndarray, np.ndarray, object], object]) -> None:
+    """Count the coincidences of spike pairs completed in the window from t0 (each pair once, in the
+    window of its later spike; h_step/h_flat: the spike history) and create, through `connect(target, pre,
+    post, w, delay)`, the synapses that reach their rule's threshold (rule by rule: a later rule sees the
+    synapses an earlier one made).  Each candidate pair also accumulates the STDP of its coincident spike
+    pairs, which a new synapse starts with: it has seen the pairs that created it, as its trace would have."""
+    if h_step.size == 0:
+        return
+    h = _History(h_step, h_flat, n, tag)
+    for rule in rules:
+        got = _rule_pairs(rule, h, t0)
+        if got is None:
+            continue
+        pre, post, s, delay = got
+        stdp = rule.target.stdp
+        if stdp is not None and plastic:
+            sm = s * dt
+            dw = np.where(sm >= 0, stdp.a_plus * np.exp(-sm / stdp.tau), -stdp.a_minus * np.exp(sm / stdp.tau))
+        else:
+            dw = np.zeros(s.size)
+        uk, first, inv, cnt = np.unique(pair_key(pre, post), return_index=True, return_inverse=True,
+                                        return_counts=True)
+        sums = np.bincount(inv, weights=dw, minlength=uk.size)
+        fresh = ~rule.target.has(*split_key(uk))
+        made, acc = rule.counts.add(uk[fresh], cnt[fresh], sums[fresh], rule.threshold)
+        if made.size:
+            d = rule.delay if delay is None else delay[first[np.searchsorted(uk, made)]]
+            connect(rule.target, *split_key(made), acc, d)

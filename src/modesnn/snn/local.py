@@ -1,6 +1,6 @@
-"""A window's compact view of the network: the active neurons gathered into arrays (Local), and, for
+"""A window's compact view of a simulation: the active neurons gathered into arrays (Local), and, for
 windows without plasticity, their synapses shorter than the window as padded per-neuron rows
-(LocalSynapses).  Both are built by `Network.run` for one window and dropped after it."""
+(LocalSynapses).  Both are built by a window strategy for one window and dropped after it."""
 
 from __future__ import annotations
 
@@ -8,53 +8,41 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modesnn.snn.neurons import V_PEAK
-
 if TYPE_CHECKING:
-    from modesnn.snn.network import Network
-
-
-def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (query, item) pair with item in [lo[query], hi[query]): two aligned index arrays."""
-    counts = hi - lo
-    total = int(counts.sum())
-    if total <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    qi = np.repeat(np.arange(lo.size), counts)
-    ji = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)
-    return qi, ji
+    from modesnn.snn.simulation import Simulation
 
 
 class Local:
     """The active neurons of one window, gathered into compact arrays (local index = position in `flat`;
-    `locate` finds it by binary search in a sorted copy, so no lanes x neurons map is needed)."""
+    `locate` finds it by binary search in a sorted copy, so no lanes x neurons map is needed).  `state` is
+    the neuron model's state of these neurons, `i_syn` their synaptic current, `coef` the model's step
+    coefficients (those of the neurons put to sleep make them keep their state)."""
 
-    def __init__(self, net: Network, flat: np.ndarray) -> None:
-        self.net = net
+    def __init__(self, sim: Simulation, flat: np.ndarray) -> None:
+        self.sim = sim
+        self.model = sim.net.model
         self.flat = flat
-        size = net.lanes * net.n
+        neurons, params = sim.neurons, sim.net.params
         # Every neuron of every lane is active (flat is sorted and unique, so it is 0..size-1): the local
-        # index is the flat id and the window works on the network's own arrays, nothing to gather or write
-        # back.
-        self.identity = flat.size == size
+        # index is the flat id and the window works on the simulation's own arrays, nothing to gather or
+        # write back.
+        self.identity = flat.size == sim.lanes * sim.n
         if self.identity:
-            if net.lanes == 1:
-                self.a, self.b, self.c, self.d = net.a, net.b, net.c, net.d  # (read only)
-            else:
-                self.a, self.b, self.c, self.d = (np.tile(x, net.lanes) for x in (net.a, net.b, net.c, net.d))
-            state = net.state
-            if not state.dense:
-                state.set(flat)  # every neuron: the state arrays become indexed by flat id
-            self.v, self.u, self.i_syn = state.v, state.u, state.i_syn
+            self.params = params if sim.lanes == 1 else type(params)(*(np.tile(x, sim.lanes) for x in params))
+            if not neurons.dense:
+                neurons.set(flat)  # every neuron: the state arrays become indexed by flat id
+            fields = [getattr(neurons, f) for f in neurons.model_fields]
+            self.i_syn = neurons.i_syn
         else:
             self._sorted, self._pos = flat, np.arange(flat.size)  # (flat arrives sorted and unique)
-            ids = flat % net.n if net.n else flat
-            self.a, self.b, self.c, self.d = net.a[ids], net.b[ids], net.c[ids], net.d[ids]
-            self.v, self.u, self.i_syn = net.state.get(flat, "v", "u", "i_syn")
-        self.dta = net.dt * self.a
-        self.dt_v, self.dta_u = net.dt, self.dta  # (see sleep)
+            ids = flat % sim.n if sim.n else flat
+            self.params = type(params)(*(x[ids] for x in params))
+            *fields, self.i_syn = neurons.get(flat, *neurons.model_fields, "i_syn")
+        self.state = self.model.State(*fields)
+        self.full_coef = self.model.coefficients(self.params, sim.net.dt)
+        self.coef = self.full_coef
         self.ext = np.zeros(flat.size)
-        self.dv = np.zeros(flat.size)
+        self.change = np.zeros(flat.size)
 
     @property
     def size(self) -> int:
@@ -62,44 +50,21 @@ class Local:
 
     def sleep(self, awake: np.ndarray | None) -> None:
         """Only the neurons of the mask `awake` (None: all) are stepped from now on; the others keep their
-        state.  (Kept as the time steps dt and dt * a multiplied by the mask: the same products, one
-        multiplication fewer per step.)"""
-        if awake is None or awake.all():
-            self.dt_v, self.dta_u = self.net.dt, self.dta
-        else:
-            self.dt_v, self.dta_u = self.net.dt * awake, self.dta * awake
+        state."""
+        self.coef = self.model.asleep(self.full_coef, awake)
 
     def step(self, noise: np.ndarray | None, last: bool) -> np.ndarray:
-        """One Izhikevich step of the active set, in place (v first, u with the new v), then threshold and
-        reset; returns the local indices that fired.  `noise`: this step's noise current, one value per
-        local neuron (drawn by the caller, so a window can draw all its steps at once: the same values).
-        Neurons put to sleep (see `sleep`) keep their state.  The arithmetic is exactly
-        v += dt * (0.04 * v * v + 5.0 * v + 140.0 - u + ext + i_syn + noise); u += dt * a * (b * v - u)."""
-        v, u = self.v, self.u
+        """One step of the neuron model over the active set, in place, with input ext + i_syn + noise (in
+        that order); returns the local indices that fired.  `noise`: this step's noise current, one value
+        per local neuron.  On the window's last step the change of each neuron is kept (`moving`)."""
+        fired, change = self.model.step_(self.state, (self.ext, self.i_syn, noise), self.coef, last)
         if last:
-            v_old = v.copy()
-        dv = 0.04 * v
-        dv *= v
-        dv += 5.0 * v
-        dv += 140.0
-        dv -= u
-        dv += self.ext
-        dv += self.i_syn
-        if noise is not None:
-            dv += noise
-        dv *= self.dt_v
-        v += dv
-        du = self.b * v
-        du -= u
-        du *= self.dta_u
-        u += du
-        fired = (v >= V_PEAK).nonzero()[0]
-        if last:
-            self.dv = v - v_old
-        if fired.size:
-            v[fired] = self.c.take(fired)
-            u[fired] += self.d.take(fired)
+            self.change = change
         return fired
+
+    def moving(self) -> np.ndarray:
+        """Mask: neurons whose last step moved them (by the model's measure)."""
+        return self.model.moving(self.change)
 
     def locate(self, flat: np.ndarray) -> np.ndarray:
         """Local indices of flat ids (-1 for those not in the window)."""
@@ -116,40 +81,40 @@ class Local:
         out = self.locate(flat)
         missing = out < 0
         if missing.any():
-            net = self.net
-            cand = flat[missing]
-            _, first = np.unique(cand, return_index=True)
-            add = cand[np.sort(first)]
-            ids = add % net.n
-            new_pos = np.arange(self.flat.size, self.flat.size + add.size)
-            order = np.argsort(add)
-            at = np.searchsorted(self._sorted, add[order])
-            self._sorted = np.insert(self._sorted, at, add[order])
-            self._pos = np.insert(self._pos, at, new_pos[order])
-            self.flat = np.concatenate([self.flat, add])
-            a = net.a[ids]
-            self.a = np.concatenate([self.a, a])
-            self.dta = np.concatenate([self.dta, net.dt * a])
-            self.sleep(None)
-            self.b = np.concatenate([self.b, net.b[ids]])
-            self.c = np.concatenate([self.c, net.c[ids]])
-            self.d = np.concatenate([self.d, net.d[ids]])
-            v, u, i_syn = net.state.get(add, "v", "u", "i_syn")
-            self.v = np.concatenate([self.v, v])
-            self.u = np.concatenate([self.u, u])
-            self.i_syn = np.concatenate([self.i_syn, i_syn])
-            self.ext = np.concatenate([self.ext, np.zeros(add.size)])
-            self.dv = np.concatenate([self.dv, np.zeros(add.size)])
+            self._add(flat[missing])
             out = self.locate(flat)
         return out
 
+    def _add(self, cand: np.ndarray) -> None:
+        sim = self.sim
+        _, first = np.unique(cand, return_index=True)
+        add = cand[np.sort(first)]
+        ids = add % sim.n
+        new_pos = np.arange(self.flat.size, self.flat.size + add.size)
+        order = np.argsort(add)
+        at = np.searchsorted(self._sorted, add[order])
+        self._sorted = np.insert(self._sorted, at, add[order])
+        self._pos = np.insert(self._pos, at, new_pos[order])
+        self.flat = np.concatenate([self.flat, add])
+        params = sim.net.params
+        self.params = type(params)(*(np.concatenate([mine, col[ids]]) for mine, col in zip(self.params, params,
+                                                                                             strict=True)))
+        self.full_coef = self.coef = self.model.coefficients(self.params, sim.net.dt)
+        neurons = sim.neurons
+        *fields, i_syn = neurons.get(add, *neurons.model_fields, "i_syn")
+        self.state = self.model.State(*(np.concatenate([mine, new]) for mine, new in zip(self.state, fields,
+                                                                                          strict=True)))
+        self.i_syn = np.concatenate([self.i_syn, i_syn])
+        self.ext = np.concatenate([self.ext, np.zeros(add.size)])
+        self.change = np.concatenate([self.change, np.zeros(add.size)])
+
     def write_back(self) -> None:
-        net = self.net
+        neurons = self.sim.neurons
         if self.identity:  # (worked in place)
-            if self.i_syn is not net.state.i_syn:  # (a window that padded the synaptic current)
-                net.state.i_syn[:] = self.i_syn
+            if self.i_syn is not neurons.i_syn:  # (a window that padded the synaptic current)
+                neurons.i_syn[:] = self.i_syn
             return
-        net.state.set(self.flat, v=self.v, u=self.u, i_syn=self.i_syn)
+        neurons.set(self.flat, **dict(zip(neurons.model_fields, self.state, strict=True)), i_syn=self.i_syn)
 
 
 class LocalSynapses:

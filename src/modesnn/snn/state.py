@@ -1,44 +1,55 @@
 """Per-lane neuron state, stored only where it differs from the initial state.
 
 A network with many lanes (pieces learned at once) and a large grid touches few of its neurons per lane, so
-the state (membrane potential v, recovery u, synaptic current, post-synaptic STDP trace and the step of its
-last update) is kept for the flat ids (lane * n + neuron) touched since the last reset, in arrays sorted by
-flat id.  Untouched neurons are at the initial state: v = V_INIT, u = b * V_INIT, no current, no trace.
-When every flat id is present the arrays are simply indexed by flat id (`dense`).
+the state (the neuron model's fields, synaptic current, post-synaptic STDP trace and the step of its last
+update) is kept for the flat ids (lane * n + neuron) touched since the last reset, in arrays sorted by flat
+id.  Untouched neurons are at the initial state: the model's `initial`, no current, no trace.  When every
+flat id is present the arrays are simply indexed by flat id (`dense`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from modesnn.snn.neurons import V_INIT
+from modesnn.snn.neurons import NeuronModel
 
 NO_STEP = -(10**9)
 """`ty` of a neuron whose trace was never updated."""
 
-FIELDS = ("v", "u", "i_syn", "y", "ty")
+SYNAPTIC_FIELDS = ("i_syn", "y", "ty")
+"""The engine's own per-neuron fields, after the model's: synaptic current, post-synaptic trace, its step."""
 
 
 class LaneState:
-    """State of the touched neurons of every lane, sorted by flat id."""
+    """State of the touched neurons of every lane, sorted by flat id.  `model`: the neuron model, `params`:
+    its per-neuron parameter columns (the model's initial state is computed from them once)."""
 
-    def __init__(self, b: np.ndarray, lanes: int) -> None:
-        self.b = b  # Izhikevich b per neuron id (u starts at b * V_INIT)
+    def __init__(self, model: NeuronModel, params: tuple, lanes: int) -> None:
+        self.model = model
+        self.model_fields: tuple[str, ...] = model.State._fields
+        self.fields = (*self.model_fields, *SYNAPTIC_FIELDS)
         self.lanes = lanes
+        self._set_params(params)
         self.clear()
+
+    def _set_params(self, params: tuple) -> None:
+        self._n = int(np.size(params[0])) if len(params) else 0
+        self._init = self.model.initial(params)  # per neuron id
 
     @property
     def n(self) -> int:
-        return self.b.size
+        return self._n
 
     def clear(self) -> None:
         """Every neuron back to its initial state."""
         self.ids = np.zeros(0, np.int64)
-        self.v = np.zeros(0)
-        self.u = np.zeros(0)
-        self.i_syn = np.zeros(0)
-        self.y = np.zeros(0)
-        self.ty = np.zeros(0, np.int64)
+        for f in self.fields:
+            setattr(self, f, np.zeros(0, np.int64 if f == "ty" else np.float64))
+
+    def initial_model(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """The model's initial state of flat ids."""
+        ids = flat % self._n if self._n else flat
+        return {f: col[ids] for f, col in zip(self.model_fields, self._init, strict=True)}
 
     @property
     def dense(self) -> bool:
@@ -47,8 +58,9 @@ class LaneState:
 
     def initial(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         size = flat.size
-        return {"v": np.full(size, V_INIT), "u": self.b[flat % self.n] * V_INIT if self.n else np.zeros(size),
-                "i_syn": np.zeros(size), "y": np.zeros(size), "ty": np.full(size, NO_STEP, np.int64)}
+        out = self.initial_model(flat) if self._n else {f: np.zeros(size) for f in self.model_fields}
+        out.update(i_syn=np.zeros(size), y=np.zeros(size), ty=np.full(size, NO_STEP, np.int64))
+        return out
 
     def _find(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of flat ids in the arrays, and whether each is present."""
@@ -100,16 +112,16 @@ class LaneState:
         old[to] = False
         init = self.initial(new)
         init["ids"] = new
-        for f in ("ids", *FIELDS):
+        for f in ("ids", *self.fields):
             have = getattr(self, f)
             merged = np.empty(old.size, have.dtype)
             merged[to] = init[f]
             merged[old] = have
             setattr(self, f, merged)
 
-    def relabel(self, old_n: int, new_n: int, b: np.ndarray) -> None:
+    def relabel(self, old_n: int, new_n: int, params: tuple) -> None:
         """Populations were appended (n grew from old_n to new_n): flat ids change, their order does not."""
-        self.b = b
+        self._set_params(params)
         if self.ids.size:
             self.ids = (self.ids // old_n) * new_n + self.ids % old_n
 
@@ -124,4 +136,4 @@ class LaneState:
 
     @property
     def nbytes(self) -> int:
-        return int(self.ids.nbytes + sum(getattr(self, f).nbytes for f in FIELDS))
+        return int(self.ids.nbytes + sum(getattr(self, f).nbytes for f in self.fields))

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from modesnn.snn.ids import pair_key
+
 
 class STDP(NamedTuple):
     """Pair-based STDP with exponential windows and all-to-all pairing.
@@ -135,10 +137,10 @@ class Synapses:
         if self._keys is None or self._keys_done > self.n:
             self._keys, self._keys_done = np.zeros(0, np.int64), 0
         if self._keys_done < self.n:  # merge the synapses added since (a linear pass, not a full sort)
-            new = np.sort(self._pre[self._keys_done:self.n].astype(np.int64) << 32 | self._post[self._keys_done:self.n])
+            new = np.sort(pair_key(self._pre[self._keys_done:self.n], self._post[self._keys_done:self.n]))
             self._keys = np.insert(self._keys, np.searchsorted(self._keys, new), new)
             self._keys_done = self.n
-        keys = np.asarray(pre, np.int64) << 32 | np.asarray(post, np.int64)
+        keys = pair_key(pre, post)
         pos = np.minimum(np.searchsorted(self._keys, keys), max(self._keys.size - 1, 0))
         return self._keys[pos] == keys if self._keys.size else np.zeros(keys.shape, bool)
 

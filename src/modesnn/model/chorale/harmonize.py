@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from modesnn.errors import ModesnnError
 from modesnn.model.chorale.frame import rel_offset
 from modesnn.model.chorale.session import ChoraleSession
@@ -23,11 +21,10 @@ def _check(model, melody: Voice) -> None:
     if not notes:
         raise HarmonizeError("the melody has no notes")
     onsets = [n.onset for n in melody.notes]
-    if any(b < a - 1e-9 for a, b in zip(onsets, onsets[1:])) or any(
-            a.onset + a.duration > b.onset + 1e-6 for a, b in zip(melody.notes, melody.notes[1:])):
+    if any(b < a - 1e-9 for a, b in zip(onsets, onsets[1:], strict=False)) or any(
+            a.onset + a.duration > b.onset + 1e-6 for a, b in zip(melody.notes, melody.notes[1:], strict=False)):
         raise HarmonizeError("the melody is not monophonic (notes overlap)")
-    sung = np.flatnonzero(model.voice_pitches[0] > 0)
-    lo, hi = int(sung.min()) - 6, int(sung.max()) + 5  # (the learned soprano range in any key's frame)
+    lo, hi = model.voice_range(0)
     for n in notes:
         if not lo <= n.pitch <= hi:
             raise HarmonizeError(f"melody note {midi_to_name(n.pitch)} at beat {n.onset:g} is outside the soprano's "

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from modesnn.model.chorale.frame import ATTACK, END_BEATS, HOLD as ACT_HOLD, SILENT, BeatFrame, encode
+from modesnn.model.chorale.frame import ATTACK, END_BEATS, SILENT, BeatFrame, encode
+from modesnn.model.chorale.frame import HOLD as ACT_HOLD
 from modesnn.model.chorale.layout import CHORD, CONTEXT, HOLD, PITCH, SLOT, ChoraleLayout, onset
 from modesnn.music import Piece
 from modesnn.snn import STDP, CreationRule, Network
@@ -107,6 +108,14 @@ class ChoraleSNN:
         self.sources: list[str] = []
         self.pieces_learned = 0
         self.max_length = 0  # (positions are not learned: any length composes)
+
+    def voice_range(self, v: int) -> tuple[int, int]:
+        """Lowest and highest MIDI pitch the voice can sing in some key: the relative pitches it sang, moved by
+        the frame's offsets (-6..5)."""
+        heard = np.flatnonzero(self.voice_pitches[v])
+        if heard.size == 0:
+            return 36, 84
+        return int(heard.min()) - 6, int(heard.max()) + 5
 
     def _add_rules(self) -> None:
         c, lay, g = self.config, self.layout, self.groups

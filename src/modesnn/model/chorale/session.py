@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import functools
 import math
+
 import numpy as np
 
 from modesnn.model.chorale import voicing
 from modesnn.model.chorale.chords import N_CHORDS, classify
 from modesnn.model.chorale.frame import END_BEATS, MAX_BAR_BEATS, rel_offset
-from modesnn.model.chorale.layout import PHASE, PITCHES, SEQUENCE, SLOT, ChoraleLayout, onset
 from modesnn.model.chorale.layout import CHORD as K_CHORD
+from modesnn.model.chorale.layout import PHASE, PITCHES, SEQUENCE, SLOT, onset
 from modesnn.model.chorale.layout import PITCH as K_PITCH
-from modesnn.model.compose.session import Decided
 from modesnn.model.chorale.weights import composition_net, reach_table
+from modesnn.model.compose.session import Decided
 from modesnn.music import Note, Piece, Voice, measure_length
 from modesnn.snn import SEQUENCE_MEMORY, Network
 from modesnn.theory import Key

@@ -5,11 +5,10 @@ has outgoing weights a hundred times those of a rare one.  Before composing, eac
 synaptic scaling: a neuron's outgoing weights onto one target population (a voice's pitches, the chords)
 are divided by their largest and taken on a log scale, 1 + ln(w / max) / log_span (0 below), so that they
 say how strongly, relative to its other targets, it calls each one (a log-odds: with the background noise,
-the spike-count winner-takes-all then samples instead of always taking the most frequent); then multiplied by the group's gain (`ChoraleConfig.gains`; 'group:voice' for one target voice, 'hold' a
-factor on synapses onto hold neurons, 'end' a factor on those of the beats-before-the-end neurons onto chords
-and of the last beat's onto anything; all
-times `gain_scale`), the
-balance between memories.
+the spike-count winner-takes-all then samples instead of always taking the most frequent); then multiplied
+by the group's gain (`ChoraleConfig.gains`; 'group:voice' for one target voice, 'hold' a factor on synapses
+onto hold neurons, 'end' a factor on those of the beats-before-the-end neurons onto chords and of the last
+beat's onto anything; all times `gain_scale`), the balance between memories.
 """
 
 from __future__ import annotations
@@ -60,8 +59,8 @@ def reach_table(net: Network) -> tuple[np.ndarray, np.ndarray]:
 
 def composition_net(model, mode: str) -> tuple[Network, ChoraleLayout]:
     """A fresh single-lane network with the model's layout and its scaled synapses (no plasticity).  The
-    pitch grids and chord neurons of the other modes are held silent (as the paper holds non-scale key neurons silent): their
-    synapses are left out, so they neither fire nor carry anything."""
+    pitch grids and chord neurons of the other modes are held silent (as the paper holds non-scale key
+    neurons silent): their synapses are left out, so they neither fire nor carry anything."""
     c = model.config
     net = Network(dt=c.dt, lanes=1, tau_syn=c.tau_syn)
     lay = ChoraleLayout(net, c.modes, c.voices)

@@ -28,7 +28,6 @@ from modesnn.model.compose.coupling import voice_order
 from modesnn.model.compose.ending import CausalEnd, align_end
 from modesnn.model.compose.prior import KeyPrior
 from modesnn.model.compose.readout import Readout
-from modesnn.model.compose.simulation import new_simulation
 from modesnn.model.layout import DURATION, PITCH, REST
 from modesnn.model.network import ModeSNN
 from modesnn.model.settings import ComposeSettings
@@ -107,8 +106,9 @@ class ComposeSession:
         self.seeds = seeds
         self.modulations: list[tuple[int, str]] = []
         self.lay = model.layout
-        self.sim = new_simulation(model)
-        self.rng = np.random.default_rng(seed)
+        # The session's own simulation state over the model's synapses, with its own key -> pitch synapses.
+        self.sim = model.net.new_state(private=("key_to_sms",))
+        self.rng = np.random.default_rng(seed)  # the readout's tie-breaks (the noise is keyed by the seed apart)
         self.prior = KeyPrior(model, key, s)
         self.readout = Readout(model, self.rng, self.sim.potential, (model.sequence, self.sim.group("key_to_sms")),
                                s.default_pitch, s.seed_duration, s.nearest_span)
@@ -182,7 +182,6 @@ class ComposeSession:
         meta = {"seed": self.seed, "length": self.settings.length}
         if self.modulations:
             meta["modulations"] = list(self.modulations)
-        self.sim.release()
         return Piece(f"modesnn {self.start_key.name}", self.start_key, voices, self.meter, key_source="requested",
                      source="modesnn compose", meta=meta)
 
@@ -218,7 +217,7 @@ class ComposeSession:
         t0 = sim.t
         sigma = self.settings.noise_sigma
         spikes = sim.run(c.slot_steps, ids, cur, plastic=False, grow=False,
-                         noise=(sigma, self.rng) if sigma > 0 else None)
+                         noise=(sigma, self.seed) if sigma > 0 else None)
         self.last_spikes = spikes
         picks = self.readout.choose(spikes.neuron[lay.pos[spikes.neuron] == pos], pos, recent, self.key,
                                     self.prior.key_ids)
