@@ -3,9 +3,9 @@
 Populations (engine tags in brackets): the mode cluster (one neuron per mode) and the metric neurons
 (beat in the bar; beats before the end) [CONTEXT]; per mode, the chord cluster (root degree x quality,
 relative to the tonic) [CHORD]; per mode and voice, key-relative pitch neurons (MIDI numbers in the key's
-frame, 0..127) [PITCH]; per voice one hold neuron [HOLD].  A beat is a slot of `SLOT` steps; context speaks at its start, then
-the voices: the soprano before the chord (the melody calls for its harmony, and a melody to harmonise is
-clamped there), then bass, alto, tenor, `PHASE` steps apart: every learned
+frame, 0..127) [PITCH]; per voice one hold neuron [HOLD].  A beat is a slot of `SLOT` steps; context
+speaks at its start, then the soprano before the chord (the melody calls for its harmony, and a melody to
+harmonise is clamped there), then the chord, bass, alto, tenor, `PHASE` steps apart: every learned
 synapse's delay is the distance between the onsets of its two neurons (plus whole beats for sequences).
 """
 
