@@ -47,13 +47,14 @@ def presented_train(dt: float, drive_steps: int, i_drive: float) -> tuple[int, .
 
 def default_seed_rel(model, key: Key) -> list[int]:
     """The opening tonic chord in SATB spacing (soprano root, alto third, tenor fifth, bass root), each voice
-    on the pitch of that class it sang most (relative pitches)."""
+    on the pitch of that class it sang most below the voice above (relative pitches)."""
     third = 4 if key.mode == "major" else 3
     classes = (0, third, 7, 0)
-    out = []
+    out: list[int] = []
     for v in range(model.config.voices):
-        counts = model.voice_pitches[v] * (np.arange(128) % 12 == classes[v % 4])
-        out.append(int(np.argmax(counts)) if counts.any() else 60 + classes[v % 4])
+        below = np.arange(128) < (out[-1] if out else 128)
+        counts = model.voice_pitches[v] * (np.arange(128) % 12 == classes[v % 4]) * below
+        out.append(int(np.argmax(counts)) if counts.any() else (out[-1] if out else 72) - 5)
     return out
 
 
@@ -78,7 +79,9 @@ class ChoraleSession:
         # the fermata: the network decides all but the last beat, over which the last chord is held
         self.fermata = bool(c.fermata and melody is None and self.beats > 2)
         self.beats -= self.fermata
-        self.rng = np.random.default_rng([seed, key.tonic, c.modes.index(key.mode)])  # (each key its own stream)
+        stream = [seed, key.tonic, c.modes.index(key.mode)]  # (each key its own noise and tie-breaks)
+        self.noise_seed = int(np.random.SeedSequence(stream).generate_state(1, np.uint64)[0])
+        self.rng = np.random.default_rng([*stream, 1])
         self.net, self.layout = composition_net(model, key.mode)
         self._reach_table = reach_table(self.net)
         self.train = np.array(presented_train(c.dt, c.drive_steps, c.i_drive), np.int64)
@@ -154,7 +157,7 @@ class ChoraleSession:
         drive = np.full(cand.size, -c.background) if extra is None else extra - c.background
         reached = self._reached(cand)
         rec = self.net.run(PHASE, cand[reached], drive[reached], plastic=False, grow=False,
-                           noise=(c.noise_sigma, self.rng))
+                           noise=(c.noise_sigma, self.noise_seed))
         self._reach = reached
         pos = np.searchsorted(cand, rec.neuron)
         pos = np.minimum(pos, cand.size - 1)

@@ -35,7 +35,8 @@ def chorale_arrays(model: ChoraleSNN) -> tuple[dict, dict[str, np.ndarray]]:
         arrays[f"rule{i}.counts"] = rule.counts.counts
         arrays[f"rule{i}.stdp"] = rule.counts.stdp
     arrays["voice_pitches"] = model.voice_pitches
-    meta = {"meters": model.meters, "sources": model.sources, "pieces_learned": model.pieces_learned}
+    meta = {"meters": model.meters, "sources": model.sources, "pieces_learned": model.pieces_learned,
+            "positions": 0, "max_length": 0}  # (no position grid: the header checks of either preset hold)
     return meta, arrays
 
 
