@@ -52,6 +52,7 @@ class ChoraleLayout:
         if voices != len(VOICE_ORDER):
             raise ValueError(f"the chorale network writes {len(VOICE_ORDER)} voices, not {voices}")
         self.modes, self.voices = modes, voices
+        self.keys = [(t, m) for m in modes for t in range(12)]  # (the keys the network composes in: all)
         kind, voice, val, when, group = [], [], [], [], []
 
         def add(name: str, size: int, k: int, v: int, values, g: int = -1) -> int:

@@ -104,10 +104,24 @@ class ChoraleSNN:
         self.groups = {g: self.net.add_synapses(g, stdp) for g in GROUPS}
         self._add_rules()
         self.voice_pitches = np.zeros((c.voices, 128))  # relative pitches heard, per voice
+        # what was heard, beat by beat, for the tonal-hierarchy figures (as the paper preset keeps it)
+        self.heard_degrees = {m: np.zeros(12) for m in c.modes}
+        self.heard_keys = {f"{t}:{m}": np.zeros(12) for m in c.modes for t in range(12)}
         self.meters: dict[str, int] = {}
         self.sources: list[str] = []
         self.pieces_learned = 0
         self.max_length = 0  # (positions are not learned: any length composes)
+
+    def mode_profile(self, mode: str) -> np.ndarray:
+        """The learned tonal hierarchy: total weight of the mode neuron's synapses onto the voices' pitch
+        neurons, per scale degree (12 values, tonic first)."""
+        g, lay = self.groups["context_voice"], self.layout
+        sel = (g.pre == lay.mode_id(mode)) & (lay.kind[g.post] == PITCH)
+        return np.bincount(lay.val[g.post[sel]] % 12, weights=g.w[sel], minlength=12)[:12]
+
+    def key_profile(self, tonic: int, mode: str) -> np.ndarray:
+        """Per pitch class: the mode's learned hierarchy placed on the tonic (the memory is key-relative)."""
+        return np.roll(self.mode_profile(mode), tonic)
 
     def voice_range(self, v: int) -> tuple[int, int]:
         """Lowest and highest MIDI pitch the voice can sing in some key: the relative pitches it sang, moved by
@@ -157,7 +171,7 @@ class ChoraleSNN:
         """Present pieces `lanes` at a time, batched by length so that a batch's lanes end together."""
         c = self.config
         report = ChoraleReport()
-        frames: list[BeatFrame] = []
+        frames: list[tuple[BeatFrame, int]] = []
         for piece in pieces:
             if piece.key.mode not in c.modes:
                 report.skipped_modes.append(f"{piece.name}: mode {piece.key.mode!r} not in model {c.modes}")
@@ -165,9 +179,9 @@ class ChoraleSNN:
             if len(piece.voices) != c.voices:
                 report.voice_mismatches.append(f"{piece.name}: {len(piece.voices)} voices, model has {c.voices}")
                 continue
-            frames.append(encode(piece, c.voices))
+            frames.append((encode(piece, c.voices), piece.key.tonic))
             self.meters[piece.meter] = self.meters.get(piece.meter, 0) + 1
-        frames.sort(key=lambda f: f.beats)
+        frames.sort(key=lambda f: f[0].beats)
         for start in range(0, len(frames), c.lanes):
             batch = frames[start: start + c.lanes]
             self._learn_batch(batch, report)
@@ -197,11 +211,16 @@ class ChoraleSNN:
             out.append(np.array(ids, np.int64))
         return out
 
-    def _learn_batch(self, frames: list[BeatFrame], report: ChoraleReport) -> None:
+    def _learn_batch(self, batch: list[tuple[BeatFrame, int]], report: ChoraleReport) -> None:
+        frames = [f for f, _ in batch]
+        tonics = [t for _, t in batch]
         c, lay, net = self.config, self.layout, self.net
         presented = [self._presented(f) for f in frames]
-        for f in frames:
+        for f, t in zip(frames, tonics, strict=True):
             sounding = f.act != SILENT
+            pcs = f.pitch[sounding] % 12
+            self.heard_degrees[f.mode] += np.bincount(pcs, minlength=12)
+            self.heard_keys[f"{t}:{f.mode}"] += np.bincount((pcs + t) % 12, minlength=12)
             for v in range(c.voices):
                 np.add.at(self.voice_pitches[v], f.pitch[sounding[:, v], v], 1)
             report.beats += f.beats

@@ -35,6 +35,10 @@ def chorale_arrays(model: ChoraleSNN) -> tuple[dict, dict[str, np.ndarray]]:
         arrays[f"rule{i}.counts"] = rule.counts.counts
         arrays[f"rule{i}.stdp"] = rule.counts.stdp
     arrays["voice_pitches"] = model.voice_pitches
+    for mode, counts in model.heard_degrees.items():
+        arrays[f"heard_degrees.{mode}"] = counts
+    for key, counts in model.heard_keys.items():
+        arrays[f"heard_keys.{key}"] = counts
     meta = {"meters": model.meters, "sources": model.sources, "pieces_learned": model.pieces_learned,
             "positions": 0, "max_length": 0}  # (no position grid: the header checks of either preset hold)
     return meta, arrays
@@ -49,6 +53,10 @@ def restore_chorale(config_text: str, meta: dict, arrays: dict[str, np.ndarray])
     for i, rule in enumerate(model.net.rules):
         rule.counts = PairCounts(arrays[f"rule{i}.keys"], arrays[f"rule{i}.counts"], arrays[f"rule{i}.stdp"])
     model.voice_pitches = arrays["voice_pitches"]
+    for mode in model.heard_degrees:
+        model.heard_degrees[mode] = arrays[f"heard_degrees.{mode}"]
+    for key in model.heard_keys:
+        model.heard_keys[key] = arrays[f"heard_keys.{key}"]
     model.meters = dict(meta["meters"])
     model.sources = list(meta["sources"])
     model.pieces_learned = int(meta["pieces_learned"])
