@@ -65,7 +65,7 @@ class ChoraleConfig:
     doubling_inhibition: float = 300.0
     gains: tuple[tuple[str, float], ...] = (
         ("context_chord", 20.0), ("melody_chord", 60.0), ("chord_seq1", 20.0), ("chord_seq2", 12.0),
-        ("chord_seq3", 8.0), ("chord_voice", 60.0), ("chord_voice:0", 10.0), ("context_voice", 10.0),
+        ("chord_seq3", 8.0), ("chord_voice", 60.0), ("chord_voice:0", 10.0), ("context_voice", 30.0),
         ("melody1", 60.0), ("melody1:0", 80.0), ("melody1:3", 70.0), ("melody2", 8.0), ("vertical", 30.0),
         ("hold", 1.5), ("hold:0", 0.8), ("end", 3.0))
 
