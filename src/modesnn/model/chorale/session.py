@@ -205,7 +205,8 @@ class ChoraleSession:
         else:
             inhibit = voicing.inhibition(self.pitch, b, v, c.parallel_inhibition, c.crossing_inhibition,
                                          c.doubling_inhibition)
-            counts, rec = self._window(cand, np.append(-inhibit, 0.0))
+            # (holding the note it sounds is subject to the same interneurons as singing that pitch again)
+            counts, rec = self._window(cand, np.append(-inhibit, -inhibit[prev] if prev >= 0 else 0.0))
             win = self._winner(cand[:-1], counts[:-1], self.model.voice_pitches[v] > 0)
             hold = prev >= 0 and bool(counts[-1] > counts[win])  # the hold neuron outfires every pitch
             pitch = prev if hold else win

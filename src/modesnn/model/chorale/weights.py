@@ -8,7 +8,7 @@ say how strongly, relative to its other targets, it calls each one (a log-odds: 
 the spike-count winner-takes-all then samples instead of always taking the most frequent); then multiplied
 by the group's gain (`ChoraleConfig.gains`; 'group:voice' for one target voice, 'hold' a factor on synapses
 onto hold neurons, 'end' a factor on those of the beats-before-the-end neurons onto chords and of the last
-beat's onto anything; all times `gain_scale`), the balance between memories.
+beat's onto the hold neurons; all times `gain_scale`), the balance between memories.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def scaled_weights(model) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray,
         gain = np.array([gains.get(f"{name}:{v}", gains.get(name, 1.0)) for v in range(-1, model.config.voices)])
         hold = np.array([gains.get(f"hold:{v}", gains.get("hold", 1.0)) for v in range(-1, model.config.voices)])
         gain = gain[lay.voice[post] + 1] * np.where(lay.kind[post] == HOLD, hold[lay.voice[post] + 1], 1.0)
-        from_end = (pre == lay.end0) | ((pre > lay.end0) & (pre < lay.end0 + END_BEATS) & (lay.kind[post] == CHORD))
+        from_end = (((pre >= lay.end0) & (pre < lay.end0 + END_BEATS) & (lay.kind[post] == CHORD))
+                    | ((pre == lay.end0) & (lay.kind[post] == HOLD)))
         gain = model.config.gain_scale * gain * np.where(from_end, gains.get("end", 1.0), 1.0)
         rel = np.maximum(0.0, 1.0 + np.log(w / top[inv]) / model.config.log_span)
         keep = rel > 0
