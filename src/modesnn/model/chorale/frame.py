@@ -35,7 +35,8 @@ def rel_offset(tonic: int) -> int:
 @dataclass(frozen=True)
 class BeatFrame:
     """One piece on the beat clock.  pitch[b, v]: relative pitch sounding at beat b (-1: rest);
-    act[b, v]: HOLD / ATTACK / SILENT; chord[b]: chord neuron index or -1; bar_beat[b], to_end[b]."""
+    act[b, v]: HOLD / ATTACK / SILENT; chord[b]: chord neuron index or -1; bar_beat[b], to_end[b];
+    passing[b, v]: the voice attacked a note half a beat before beat b (an eighth between two beats)."""
 
     pitch: np.ndarray
     act: np.ndarray
@@ -44,6 +45,7 @@ class BeatFrame:
     to_end: np.ndarray
     mode: str
     beats_per_bar: int
+    passing: np.ndarray | None = None
 
     @property
     def beats(self) -> int:
@@ -72,10 +74,14 @@ def encode(piece: Piece, voices: int = 4) -> BeatFrame:
     off = rel_offset(piece.key.tonic)
     pitch = np.full((n, voices), -1, np.int64)
     act = np.full((n, voices), SILENT, np.int64)
+    passing = np.zeros((n, voices), bool)
     for v, voice in enumerate(piece.voices[:voices]):
         for note in voice.notes:
             if note.pitch is None:
                 continue
+            half = note.onset - math.floor(note.onset + 1e-9)
+            if abs(half - 0.5) < 1e-9 and note.onset + 0.5 < n:
+                passing[int(note.onset + 0.5 + 1e-9), v] = True
             first = int(math.ceil(note.onset - 1e-9))
             last = int(math.ceil(note.onset + note.duration - 1e-9))
             for b in range(first, min(last, n)):
@@ -86,4 +92,4 @@ def encode(piece: Piece, voices: int = 4) -> BeatFrame:
     down = _first_downbeat(piece, bar)
     bar_beat = np.array([int(round(b - down)) % bar % MAX_BAR_BEATS for b in range(n)], np.int64)
     to_end = np.minimum(np.arange(n)[::-1], END_BEATS)  # END_BEATS: "not near the end" (no neuron)
-    return BeatFrame(pitch, act, chord, bar_beat, to_end, piece.key.mode, bar)
+    return BeatFrame(pitch, act, chord, bar_beat, to_end, piece.key.mode, bar, passing)

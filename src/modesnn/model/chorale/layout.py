@@ -3,10 +3,11 @@
 Populations (engine tags in brackets): the mode cluster (one neuron per mode) and the metric neurons
 (beat in the bar; beats before the end) [CONTEXT]; per mode, the chord cluster (root degree x quality,
 relative to the tonic) [CHORD]; per mode and voice, key-relative pitch neurons (MIDI numbers in the key's
-frame, 0..127) [PITCH]; per voice one hold neuron [HOLD].  A beat is a slot of `SLOT` steps; context
-speaks at its start, then the soprano before the chord (the melody calls for its harmony, and a melody to
-harmonise is clamped there), then the chord, bass, alto, tenor, `PHASE` steps apart: every learned
-synapse's delay is the distance between the onsets of its two neurons (plus whole beats for sequences).
+frame, 0..127) [PITCH]; per voice one hold neuron [HOLD] and one passing neuron [PASS].  A beat is a slot
+of `SLOT` steps; context speaks at its start, then the soprano before the chord (the melody calls for its
+harmony, and a melody to harmonise is clamped there), then the chord, bass, alto, tenor, `PHASE` steps apart:
+every learned synapse's delay is the distance between the onsets of its two neurons (plus whole beats for
+sequences).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from modesnn.model.chorale.chords import N_CHORDS
 from modesnn.model.chorale.frame import END_BEATS, MAX_BAR_BEATS
 from modesnn.snn import SEQUENCE_MEMORY, Network
 
-CONTEXT, CHORD, PITCH, HOLD = 11, 12, 13, 14
+CONTEXT, CHORD, PITCH, HOLD, PASS = 11, 12, 13, 14, 15
 """Engine tags."""
 
 PHASE = 40
@@ -74,6 +75,8 @@ class ChoraleLayout:
         self.pitch0 = {(m, v): add(f"{m}:v{v}:pitch", PITCHES, PITCH, v, np.arange(PITCHES), mi)
                        for mi, m in enumerate(modes) for v in range(voices)}
         self.hold0 = [add(f"v{v}:hold", 1, HOLD, v, [0]) for v in range(voices)]
+        # per voice, a passing neuron: an eighth-note step fills the beat before (learned when, not which pitch)
+        self.pass0 = [add(f"v{v}:passing", 1, PASS, v, [0]) for v in range(voices)]
         self.kind = np.concatenate(kind)
         self.voice = np.concatenate(voice)
         self.val = np.concatenate(val)

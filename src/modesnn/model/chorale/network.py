@@ -31,7 +31,7 @@ import numpy as np
 
 from modesnn.model.chorale.frame import ATTACK, END_BEATS, SILENT, BeatFrame, encode
 from modesnn.model.chorale.frame import HOLD as ACT_HOLD
-from modesnn.model.chorale.layout import CHORD, CONTEXT, HOLD, PITCH, SLOT, ChoraleLayout, onset
+from modesnn.model.chorale.layout import CHORD, CONTEXT, HOLD, PASS, PITCH, SLOT, ChoraleLayout, onset
 from modesnn.music import Piece
 from modesnn.snn import STDP, CreationRule, Network
 from modesnn.theory import DEFAULT_MODES
@@ -53,6 +53,7 @@ class ChoraleConfig:
     creation_threshold: int = 5
     window_steps: int = 5
     lanes: int = 32
+    pass_min: int = 3  # spikes of a voice's passing neuron that fill a third with an eighth-note step
     fermata: bool = True  # the last chord is held one beat more (imposed: see docs/model-notes.md)
     # composition
     gain_scale: float = 0.5  # every gain times this (spike counts saturate near 7 a window: keep inputs below)
@@ -152,11 +153,11 @@ class ChoraleSNN:
             gap = when[post] - at_chord
             return np.where(gap > 0, gap, gap + SLOT)
 
-        rule("chord_voice", (CHORD,), (PITCH, HOLD), 1, delay_of=after_chord, max_delay=SLOT)
-        rule("context_voice", (CONTEXT,), (PITCH, HOLD), 1, delay_of=lambda pre, post, lane: when[post],
+        rule("chord_voice", (CHORD,), (PITCH, HOLD, PASS), 1, delay_of=after_chord, max_delay=SLOT)
+        rule("context_voice", (CONTEXT,), (PITCH, HOLD, PASS), 1, delay_of=lambda pre, post, lane: when[post],
              max_delay=SLOT)
         for d in (1, 2):
-            rule(f"melody{d}", (PITCH,), (PITCH, HOLD) if d == 1 else (PITCH,), d * SLOT,
+            rule(f"melody{d}", (PITCH,), (PITCH, HOLD, PASS) if d == 1 else (PITCH,), d * SLOT,
                  candidates=lambda pre, post, lane: (voice[pre] == voice[post]) & (pre != post))
 
         def vertical(pre, post, lane):
@@ -208,6 +209,8 @@ class ChoraleSNN:
                     ids.append(int(lay.pitch_id(f.mode, v, f.pitch[b, v])))
                 if f.act[b, v] == ACT_HOLD:
                     ids.append(lay.hold0[v])
+                if f.passing is not None and f.passing[b, v]:
+                    ids.append(lay.pass0[v])
             out.append(np.array(ids, np.int64))
         return out
 

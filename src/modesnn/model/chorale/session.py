@@ -32,7 +32,7 @@ from modesnn.model.chorale.weights import composition_net, reach_table
 from modesnn.model.compose.session import Decided
 from modesnn.music import Note, Piece, Voice, measure_length
 from modesnn.snn import SEQUENCE_MEMORY, Network
-from modesnn.theory import Key
+from modesnn.theory import MODES, Key
 
 
 @functools.lru_cache(maxsize=4)
@@ -56,6 +56,16 @@ def default_seed_rel(model, key: Key) -> list[int]:
         counts = model.voice_pitches[v] * (np.arange(128) % 12 == classes[v % 4]) * below
         out.append(int(np.argmax(counts)) if counts.any() else (out[-1] if out else 72) - 5)
     return out
+
+
+def passing_tone(a: int, b: int, mode: str) -> int:
+    """The scale tone between two pitches a third apart (relative frame), or -1: the pitch of a passing note
+    is the textbook one; whether a voice passes is the passing neuron's (learned) decision."""
+    if a < 0 or b < 0 or not 3 <= abs(b - a) <= 4:
+        return -1
+    scale = MODES[mode].mask
+    between = [p for p in range(min(a, b) + 1, max(a, b)) if scale[p % 12]]
+    return between[len(between) // 2] if between else -1
 
 
 class ChoraleSession:
@@ -92,6 +102,7 @@ class ChoraleSession:
         self.pitch = np.full((self.beats, c.voices), -1, np.int64)  # relative pitch per beat
         self.attack = np.zeros((self.beats, c.voices), bool)
         self.chord = np.full(self.beats, -1, np.int64)
+        self.passing = np.full((self.beats, c.voices), -1, np.int64)  # eighth sounding half a beat before
         self.b = 0
         self.last_spikes = None
         self._notes: list[list[Note]] = [[] for _ in range(c.voices)]
@@ -195,7 +206,7 @@ class ChoraleSession:
 
     def _decide_voice(self, b: int, v: int, start: int):
         lay, c = self.layout, self.model.config
-        cand = np.append(lay.pitch_id(self.key.mode, v, np.arange(PITCHES)), lay.hold0[v])
+        cand = np.append(lay.pitch_id(self.key.mode, v, np.arange(PITCHES)), [lay.hold0[v], lay.pass0[v]])
         prev = int(self.pitch[b - 1, v]) if b else -1
         rec = None
         if (b == 0 and self.melody is None) or (v == 0 and self.melody is not None):
@@ -203,18 +214,27 @@ class ChoraleSession:
             pitch, attack = (self.seeds[v], True) if self.melody is None else self.melody[b]
             hold = not attack and pitch == prev and pitch >= 0
         else:
+            before = np.where(self.passing[b] >= 0, self.passing[b], self.pitch[b - 1])
             inhibit = voicing.inhibition(self.pitch, b, v, c.parallel_inhibition, c.crossing_inhibition,
-                                         c.doubling_inhibition)
+                                         c.doubling_inhibition, before)
             # (holding the note it sounds is subject to the same interneurons as singing that pitch again)
-            counts, rec = self._window(cand, np.append(-inhibit, -inhibit[prev] if prev >= 0 else 0.0))
-            win = self._winner(cand[:-1], counts[:-1], self.model.voice_pitches[v] > 0)
-            hold = prev >= 0 and bool(counts[-1] > counts[win])  # the hold neuron outfires every pitch
+            counts, rec = self._window(cand, np.append(-inhibit, [-inhibit[prev] if prev >= 0 else 0.0, 0.0]))
+            win = self._winner(cand[:-2], counts[:-2], self.model.voice_pitches[v] > 0)
+            hold = prev >= 0 and bool(counts[-2] > counts[win])  # the hold neuron outfires every pitch
             pitch = prev if hold else win
+            if not hold and counts[-1] >= c.pass_min:
+                q = passing_tone(prev, pitch, self.key.mode)
+                # (the parallel interneuron inhibits the passing neuron too)
+                after = self.pitch[b].copy()
+                after[v] = pitch
+                if q >= 0 and not voicing.parallel_with(q, pitch, v, self.pitch[b - 1], after):
+                    self.passing[b, v] = q
         self.net.silence(cand)
         self.pitch[b, v] = pitch
         self.attack[b, v] = not hold
         if pitch >= 0:
-            self._present([lay.pitch_id(self.key.mode, v, pitch)] + ([lay.hold0[v]] if hold else []), start)
+            extra = ([lay.hold0[v]] if hold else []) + ([lay.pass0[v]] if self.passing[b, v] >= 0 else [])
+            self._present([lay.pitch_id(self.key.mode, v, pitch)] + extra, start)
         return rec
 
     # -- notes --------------------------------------------------------------------------------------
@@ -223,6 +243,11 @@ class ChoraleSession:
         hold_last = self.fermata and upto == self.beats
         for b in range(upto):
             p = int(self.pitch[b, v])
+            q = int(self.passing[b, v])
+            if q >= 0 and notes and notes[-1].pitch is not None:  # the passing eighth takes the end of the beat
+                last = notes[-1]
+                notes[-1] = Note(last.pitch, last.duration - 0.5, last.onset)
+                notes.append(Note(q + self.off, 0.5, b - 0.5))
             if notes and not self.attack[b, v] and notes[-1].pitch == (p + self.off if p >= 0 else None):
                 last = notes[-1]
                 notes[-1] = Note(last.pitch, last.duration + 1.0, last.onset)
