@@ -41,6 +41,10 @@ def harmonize(model, melody_voice, key, meter=None, seed: int = 0):
     return _harmonize(model, melody_voice, key, meter=meter, seed=seed)
 
 
+harmonize.supports = lambda model: getattr(model, "preset", "paper") == "chorale"  # type: ignore[attr-defined]
+"""Which models `harmonize` can use (the chorale preset's)."""
+
+
 __all__ = [
     "PRESETS", "harmonize", "open_session", "ComposeSession", "ComposeSettings", "Decided", "LearnSettings",
     "NetworkShape", "compose", "default_seed",
