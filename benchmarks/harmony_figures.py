@@ -2,7 +2,7 @@
 Markov baseline, with the seconds each part took.
 
     python benchmarks/harmony_figures.py [--model M] [--seeds 3] [--length 32] [--keys all] [--jobs 2]
-                                         [--composer module:function] [--json]
+                                         [--composer module:function] [--harmonize] [--json]
 
 The model composes every key of its modes x seeds 0..N-1 (`modesnn.model.compose`, or `--composer`, a
 function called as f(model, key, length=..., seed=...) -> Piece, for a composer under development).  The
@@ -24,7 +24,7 @@ from modesnn.corpus import load_corpus
 from modesnn.evaluate.baselines import ScaleDegreeMarkov
 from modesnn.evaluate.harmony import harmony_figures
 from modesnn.evaluate.harmony_table import harmony_checks, harmony_text, mean_harmony, reference_slice
-from modesnn.evaluate.report import parse_keys
+from modesnn.evaluate.run import parse_keys
 
 _STATE: dict = {}
 
@@ -62,6 +62,8 @@ def main() -> None:
     ap.add_argument("--keys", default="all", help="'all' or comma-separated keys ('G minor,C major')")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (model)")
     ap.add_argument("--composer", help="module:function composing a piece (default: modesnn.model.compose)")
+    ap.add_argument("--harmonize", action="store_true",
+                    help="also the held-out harmonisation test (learns a model on 90 %% of the sources first)")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     args = ap.parse_args()
 
@@ -88,14 +90,28 @@ def main() -> None:
     systems["degree_markov"] = mean_harmony([harmony_figures(markov.generate(k, n, s), k) for k, s, n in tasks])
     timing["markov"] = time.perf_counter() - t0
     systems["bach"] = mean_harmony([harmony_figures(p) for p in bach])
+    held = None
+    if args.harmonize:
+        from modesnn.cli.evaluate import held_out_harmonization
+
+        t0 = time.perf_counter()
+        held = held_out_harmonization(model, training)
+        timing["harmonize"] = time.perf_counter() - t0
 
     if args.json:
         print(json.dumps({"settings": {"keys": len(keys), "seeds": args.seeds, "length": args.length,
                                        "model": args.model or "default", "composer": args.composer},
-                          "systems": systems, "checks": harmony_checks(systems),
+                          "systems": systems, "checks": harmony_checks(systems), "harmonization": held,
                           "timing": {k: round(v, 3) for k, v in timing.items()}}))
         return
     print(harmony_text(systems, {"model": "model", "degree_markov": "Markov", "bach": "Bach 30"}))
+    if held is not None and held.get("skipped"):
+        print(f"held-out harmonisation skipped: {held['skipped']}")
+    elif held is not None:
+        print(f"held-out harmonisation: {held['harmonized']}/{held['pieces']} chorales, root+quality agree on "
+              f"{held['agreement']:.3f} of {held['beats']} beats (goal >= 0.40), "
+              f"root alone {held['root_agreement']:.3f}")
+        print(harmony_text({"harmonized": held["figures"], "bach": held["bach_figures"]}))
     print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timing.items()), file=sys.stderr)
 
 

@@ -74,14 +74,16 @@ def shte_model(shte_pieces: list):
 
 def piece_to_stream(piece):
     """A music21 score of a Piece (one part per voice), for tests that use music21 as the oracle."""
-    import music21
+    from modesnn.evaluate.keycompare import piece_to_stream as convert
 
-    score = music21.stream.Score()
-    for v in piece.voices:
-        part = music21.stream.Part()
-        for n in v.notes:
-            el = music21.note.Rest() if n.pitch is None else music21.note.Note(n.pitch)
-            el.quarterLength = n.duration
-            part.insert(n.onset, el)
-        score.insert(0, part)
-    return score
+    return convert(piece)
+
+
+SLOW_FIXTURES = frozenset({"shte_model", "shte_pieces", "shte_four_files"})
+"""Tests that use these learn a model or parse a corpus: marked `slow` (`pytest -m "not slow"` skips them)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -10,7 +10,7 @@ import pytest
 from modesnn.cli import main
 from modesnn.corpus import load_corpus
 from modesnn.evaluate.harmony_table import HARMONY_ROWS
-from modesnn.evaluate.report import SYSTEM_LABELS, SYSTEMS
+from modesnn.evaluate.run import SYSTEM_LABELS, SYSTEMS
 from modesnn.model import ModeSNN, save_model
 from modesnn.theory import parse_key
 
@@ -105,8 +105,8 @@ def test_evaluate_writes_metrics_and_report(model_path, tmp_path, capsys):
     assert "Markov" in printed
     data = json.loads((out / "metrics.json").read_text())
     systems = data["systems"]
-    assert set(systems) == {*SYSTEMS, "corpus"}
-    for name in SYSTEMS:
+    assert set(systems) == {*SYSTEMS, "corpus"} - {"paper"}  # no --paper model given
+    for name in set(SYSTEMS) - {"paper"}:
         m = systems[name]
         assert m["n_pieces"] == 2
         for metric in ("diatonic", "diatonic_any_minor", "tonal_coherence", "key_exact", "key_exact_or_near",
@@ -123,12 +123,12 @@ def test_evaluate_writes_metrics_and_report(model_path, tmp_path, capsys):
                                    "distinct_pitch_classes_within_10pct_of_corpus"}
     assert data["settings"]["keys"] == ["C major", "A minor"]
     report = (out / "report.md").read_text()
-    for name in (*SYSTEMS, "corpus"):
+    for name in set(systems):
         assert SYSTEM_LABELS[name] in report
     assert "Markov" in report and "10 %" in report
     # music.md's four-part table: every system and the corpus, the Bach column, the goals
     harmony = data["harmony"]
-    assert set(harmony) == {*SYSTEMS, "corpus"}
+    assert set(harmony) == {*SYSTEMS, "corpus"} - {"paper"}
     assert harmony["degree_markov"]["n_pieces"] == 2
     for row in HARMONY_ROWS:
         assert row.name in harmony["model"] and row.name in data["harmony_checks"]
@@ -177,8 +177,23 @@ def test_evaluate_harmonize_skips_with_a_note_then_runs_a_harmoniser(model_path,
     assert h["figures"]["one_pitch_class"] == 1.0 and h["bach_figures"]["triads_sevenths"] > 0.5
     report = (out / "report.md").read_text()
     assert "## Held-out harmonisation" in report and "chord root and quality agree with Bach" in report
+    assert 0 <= h["tonic_drone"]["agreement"] <= 1 and "floor: the tonic triad" in report
     assert "## Three pieces" in report
     for name in ("roll_1.png", "score_1.png"):
         assert (out / name).stat().st_size > 5000
         assert f"]({name})" in report
     assert len(learned_by) == 1 and "without every 10th piece" in learned_by[0][-1]  # not the loaded model
+
+
+def test_evaluate_paper_preset_beside_the_model(model_path, tmp_path, capsys):
+    out = tmp_path / "p"
+    args = ["evaluate", "--keys", "D minor", "--seeds", "2", "--length", "16", "--model", str(model_path),
+            "--paper", str(model_path), "--no-plots", "-o", str(out)]
+    assert main(args) == 0
+    capsys.readouterr()
+    data = json.loads((out / "metrics.json").read_text())
+    assert set(data["systems"]) == {*SYSTEMS, "corpus"}
+    # the same paper-network file as both systems: the same pieces, so the same figures
+    assert data["harmony"]["paper"] == data["harmony"]["model"]
+    assert data["harmony"]["paper"]["n_pieces"] == 2
+    assert SYSTEM_LABELS["paper"] in (out / "report.md").read_text()

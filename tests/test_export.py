@@ -374,3 +374,11 @@ def test_gaps_between_notes_become_rests(tmp_path: Path) -> None:
     got = [(n.pitch.midi if n.isNote else None, float(n.quarterLength))
            for n in score.parts[0].recurse().notesAndRests]
     assert got == [(60, 1.0), (None, 1.0), (62, 1.0), (64, 1.0)]
+
+
+def test_svg_can_be_engraved_from_another_thread(piece: Piece) -> None:
+    """verovio keeps its resource path per thread: a web server's worker thread must engrave as the main one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(export.svg_text, piece).result() == export.svg_text(piece)

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from modesnn.evaluate.harmonization import beat_chords, chord_agreement, chord_of, evaluate_harmonizer
+from modesnn.evaluate.harmonization import beat_chords, chord_agreement, chord_of, evaluate_harmonizer, tonic_drone
 from modesnn.evaluate.harmony import held_out_split
 from modesnn.music import Note, Piece, Voice, voice_from_durations
 from modesnn.theory import parse_key
@@ -83,3 +83,11 @@ def test_evaluate_harmonizer_with_known_answers(chorales):
 
     some = evaluate_harmonizer(chorales, picky)
     assert some["harmonized"] == 2 and some["failures"] == [(chorales[0].name, "the soprano leaves my range")]
+
+
+def test_tonic_drone_is_a_floor_below_bach(chorales):
+    drone = tonic_drone(chorales[0].voices[0], parse_key("G minor"), "3/4")
+    assert [v.pitches for v in drone.voices[1:]] == [[62], [58], [43]]  # D4, B-flat 3, G2
+    assert drone.voices[0] == chorales[0].voices[0] and drone.meter == "3/4"
+    floor = evaluate_harmonizer(chorales, tonic_drone)
+    assert 0.05 < floor["agreement"] < 0.5 and floor["melody_kept"] == 1.0

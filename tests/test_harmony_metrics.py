@@ -231,6 +231,7 @@ def test_three_bach_chorales(chorales):
     assert reference_slice(chorales, 2) == chorales[:2]
 
 
+@pytest.mark.slow
 def test_sonority_classes_agree_with_music21_forte_classes(chorales):
     """music21's Forte set class of every onset's pitch classes is the oracle for the chord classes."""
     seen = set()

@@ -135,6 +135,7 @@ def _agreement(scores):
     return on_score, on_piece, spelled, total
 
 
+@pytest.mark.slow
 def test_music21_oracle_on_shte():
     on_score, on_piece, spelled, total = _agreement(shte_scores(20))
     print(f"SHTE: numpy KS = music21 KS on {on_score}/{total} scores, {on_piece}/{total} pieces")
@@ -144,6 +145,7 @@ def test_music21_oracle_on_shte():
     assert spelled == on_score
 
 
+@pytest.mark.slow
 def test_music21_oracle_on_bach_chorales():
     it = music21.corpus.chorales.Iterator(returnType="stream")
     scores = []

@@ -143,11 +143,19 @@ def test_length_over_the_limit_is_refused_before_loading_a_model(tmp_path, capsy
     _one_line_error(capsys, "--length: 100000 is over the", f"limit of {limits.MAX_COMPOSE_LENGTH:,} notes per voice")
 
 
+def test_lanes_over_the_limit_are_refused_before_reading(tmp_path, capsys) -> None:
+    out = tmp_path / "m.modesnn"
+    assert main(["learn", str(tmp_path / "missing"), "--lanes", "1000000", "-o", str(out)]) == 1
+    _one_line_error(capsys, "--lanes: 1000000 is over the limit of 1,024")
+    assert not out.exists()
+
+
 def _big_musicxml(notes_per_part: int) -> str:
     parts = tuple((name, tuple(pitches[i % len(pitches)] for i in range(notes_per_part))) for name, pitches in SATB)
     return musicxml(parts=parts)
 
 
+@pytest.mark.slow
 def test_a_file_over_the_note_limit_is_skipped_before_parsing(tmp_path, corpus_cache, monkeypatch) -> None:
     import mido
 
@@ -189,3 +197,61 @@ def test_a_file_over_the_size_limit_is_skipped_unread(tmp_path, corpus_cache, mo
 def test_strict_names_the_first_skip(mixed: Path, corpus_cache) -> None:
     with pytest.raises(CorpusError, match=r"bad\.abc: .*\(and 5 more skipped\)"):
         load_corpus([str(mixed)], progress=False, strict=True)
+
+
+@pytest.mark.slow
+def test_a_read_past_the_time_limit_is_a_skip_and_not_cached(tmp_path, corpus_cache, monkeypatch) -> None:
+    import signal
+    import time
+
+    from music21 import converter  # noqa: F401  (imported before the clock starts, as in a long batch)
+
+    from modesnn.corpus import loader
+
+    write_musicxml(tmp_path / "slow.xml")
+    write_musicxml(tmp_path / "quick.xml")
+    real = reader._read_score
+
+    def slow_on_one(path, *args):
+        if path.name == "slow.xml":
+            time.sleep(30)  # music21 stuck on a slow path
+        return real(path, *args)
+
+    monkeypatch.setattr(reader, "_read_score", slow_on_one)
+    monkeypatch.setattr(limits, "MAX_PARSE_SECONDS", 2.0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    stored = []
+    monkeypatch.setattr(loader._cache, "store", lambda entry, outs: stored.append(outs))
+    result = load_corpus([str(tmp_path)], progress=False)
+    assert [Path(p.source).name for p in result.pieces] == ["quick.xml"], result.skipped
+    assert result.skipped[0][1] == "reading took over 2 s, the limit per file (MAX_PARSE_SECONDS)"
+    assert len(stored) == 1 and stored[0][0][0] == "piece"  # the slow file's skip is not cached
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_time_limit_keeps_a_callers_timer(monkeypatch) -> None:
+    import signal
+
+    from modesnn.corpus.timelimit import time_limit
+
+    fired = []
+    old = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 50.0)
+        with time_limit(1.0):
+            assert signal.getitimer(signal.ITIMER_REAL)[0] <= 1.0
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 45 < left <= 50 and signal.getsignal(signal.SIGALRM) is not None and not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_an_xml_entity_bomb_is_a_skip(tmp_path, corpus_cache) -> None:
+    """'Billion laughs' in a MusicXML file: expat's amplification limit refuses it, as a one-line skip."""
+    entities = "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY l0 "lol">{entities}]>'
+            + musicxml().split("?>", 1)[1].replace("<part-name>Soprano", "<part-name>&l9;Soprano"))
+    (tmp_path / "bomb.xml").write_text(bomb)
+    result = load_corpus([str(tmp_path)], progress=False)
+    assert result.pieces == [] and "amplification" in result.skipped[0][1]

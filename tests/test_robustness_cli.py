@@ -104,14 +104,30 @@ def scores(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("before, after, shown", [([], [], True), (["-q"], [], False), ([], ["--quiet"], False)])
 def test_progress_on_a_terminal_unless_quiet(tmp_path: Path, scores: Path, before, after, shown) -> None:
     err = _stderr_through_a_terminal([*before, "corpus", str(scores), "--no-cache", *after], _env(tmp_path / "c"))
     assert ("reading scores" in err) == shown
 
 
+@pytest.mark.slow
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, scores: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "modesnn", "corpus", str(scores), "--no-cache"],
                           env=_env(tmp_path / "c"), capture_output=True, text=True)
     assert proc.returncode == 0 and "3 pieces" in proc.stdout
     assert proc.stderr == ""
+
+
+@pytest.mark.slow
+def test_a_long_composition_shows_progress_and_the_same_bytes(tmp_path: Path, shte_model) -> None:
+    from modesnn.model import save_model
+
+    model = save_model(shte_model, tmp_path / "m.modesnn")
+    env = _env(tmp_path / "c")
+    args = ["compose", "--model", str(model), "--key", "g", "--length", "200", "--seed", "1"]
+    err = _stderr_through_a_terminal([*args, "-o", str(tmp_path / "shown.mid")], env)
+    assert "composing" in err and "slot" in err
+    quiet = _stderr_through_a_terminal(["-q", *args, "-o", str(tmp_path / "quiet.mid")], env)
+    assert "composing" not in quiet
+    assert (tmp_path / "shown.mid").read_bytes() == (tmp_path / "quiet.mid").read_bytes()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from modesnn.snn import STDP, CreationRule, Network
+from modesnn.snn import STDP, V_INIT, CreationRule, Network
 
 DT = 0.1
 N = 90
@@ -166,3 +166,26 @@ def test_a_strategy_is_chosen_by_argument_and_refused_where_it_does_not_apply():
     with pytest.raises(ValueError, match="'prefetched' does not apply .*delay is shorter"):
         net.run(10, [0], [30.0], strategy="prefetched")
     assert net.t == 0  # (refused before anything ran)
+
+
+def test_every_simulation_follows_populations_added_to_the_network():
+    """Neuron ids are lane * n + neuron: when a population is appended, each simulation's state, active set
+    and spikes in flight are renumbered, so it runs on as if the population had been there (unreached)."""
+    records = []
+    for grow_midway in (False, True):
+        net = Network(DT)
+        net.add_population("p", 30, (0.1, 0.2, -65.0, 8.0))
+        if not grow_midway:
+            net.add_population("q", 10, (0.02, 0.2, -65.0, 8.0))
+        g = net.add_synapses("g")
+        net.connect(g, np.arange(10), np.arange(10, 20), 20.0, 25)  # in flight across the growth
+        sim = net.new_state(lanes=2)
+        recs = [sim.run(20, [0, 1, 2, 0], [30.0] * 4, [0, 0, 0, 1], plastic=False)]
+        if grow_midway:
+            net.add_population("q", 10, (0.02, 0.2, -65.0, 8.0))
+        recs.append(sim.run(40, [3], [30.0], [1], plastic=False))
+        records.append(([(r.step.tolist(), r.lane.tolist(), r.neuron.tolist()) for r in recs],
+                        sim.potential(np.arange(30), lane=1)))
+    assert records[0][0] == records[1][0]
+    np.testing.assert_array_equal(records[0][1], records[1][1])
+    assert records[0][1][10] != V_INIT and records[0][1][25] == V_INIT  # (the spike in flight arrived)

@@ -11,6 +11,16 @@ MAX_NOTES_PER_FILE = 20_000
 """Note elements in one score file (all voices).  A Bach chorale has 200-800 and an SHTE exercise 40-200;
 music21 takes about 25 s and several hundred MB at 20,000 (issue 16: 200,000 ran past 300 s and 941 MB)."""
 
+MAX_QUARTERS_PER_FILE = 4_000
+"""Length of one MIDI file or ABC tune in quarter notes (1,000 bars of 4/4; a chorale has about 64).  A MIDI file can
+declare a note of millions of beats in a few bytes, and music21 then ties it over every bar: the fuzz suite's
+one hang.  Four such tracks take 10 s to parse at this limit (105 s at 20,000).  Checked from the events
+before the score is built."""
+
+MAX_PARSE_SECONDS = 120.0
+"""Wall-clock time to read one score file (main thread only): the backstop for music21's slow paths that the
+size checks cannot see.  A file at the note limit takes about 25 s; a skip for time is not cached."""
+
 MAX_FILE_BYTES = 64 * 2**20
 """Bytes of one score file (also the unpacked size of a compressed .mxl).  20,000 MusicXML notes are about
 10 MB, so this only refuses files far past the note limit, before they are read into memory."""

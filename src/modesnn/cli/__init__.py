@@ -12,7 +12,8 @@ from modesnn import __version__
 from modesnn.cli import common
 from modesnn.errors import ModesnnError
 
-COMMANDS = ("corpus", "learn", "profile", "compose", "harmonize", "key", "evaluate")
+COMMANDS = ("corpus", "learn", "profile", "compose", "harmonize", "key", "evaluate", "serve", "listen-results",
+            "inspect")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "only when stderr is a terminal)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"modesnn.cli.{name}").register(sub)
+        importlib.import_module(f"modesnn.cli.{name.replace('-', '_')}").register(sub)
     for command in sub.choices.values():  # also after the command: `modesnn learn bach -o m -q`
         command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                              help="no progress bars on stderr")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from modesnn.corpus import KEY_FROM
 from modesnn.model import ModeSNN, load_model
@@ -53,24 +50,20 @@ def model_or_default(path: str | None, require_learned: bool = True, preset: str
     return model
 
 
-@contextmanager
-def ticking(desc: str, enabled: bool) -> Iterator[None]:
-    """An elapsed-time indicator on stderr while a step without its own progress callback runs."""
-    if not enabled:
-        yield
-        return
-    from tqdm import tqdm
 
-    done = threading.Event()
-    with tqdm(desc=desc, file=sys.stderr, leave=False, bar_format="{desc}: {elapsed}") as bar:
-        def tick() -> None:
-            while not done.wait(0.5):
-                bar.refresh()
+def check_writable(raw: str) -> None:
+    """Refuse, before any work, an output path that could not be written: a folder, a missing or read-only
+    folder."""
+    import os
+    from pathlib import Path
 
-        thread = threading.Thread(target=tick, daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join()
+    from modesnn.errors import ModesnnError
+
+    path = Path(raw)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ModesnnError(f"{raw}: is a folder")
+    if not folder.is_dir():
+        raise ModesnnError(f"{raw}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ModesnnError(f"{raw}: folder {folder} is not writable")

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 from pathlib import Path
 
-from modesnn.cli.common import model_or_default, progress_enabled, ticking, warn
+from modesnn.cli.common import check_writable, model_or_default, progress_enabled, warn
 from modesnn.errors import ModesnnError, SettingsError
 from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
 from modesnn.limits import MAX_COMPOSE_LENGTH
-from modesnn.model import ComposeSettings, open_session
+from modesnn.model import ComposeSession, ComposeSettings, open_session
+from modesnn.music import Piece
 from modesnn.theory import midi_to_name, name_to_midi, parse_key
 from modesnn.workflows import check_length, check_seed_notes
 
 LONG_COMPOSE = 200
-"""Notes per voice from which composing takes a few seconds: an elapsed-time indicator is shown."""
+"""Notes per voice from which composing takes a few seconds: a progress bar (slots) is shown."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,13 +62,18 @@ def _check_outputs(paths: list[str]) -> None:
         if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise ModesnnError(f"{raw}: unknown output kind {path.suffix or '(none)'!r}; "
                                f"use one of {' '.join(SUPPORTED_EXTENSIONS)}")
-        folder = path.parent if str(path.parent) else Path(".")
-        if path.is_dir():
-            raise ModesnnError(f"{raw}: is a folder")
-        if not folder.is_dir():
-            raise ModesnnError(f"{raw}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise ModesnnError(f"{raw}: folder {folder} is not writable")
+        check_writable(raw)
+
+
+def _compose(session: ComposeSession, length: int, progress: bool) -> Piece:
+    """Step the session slot by slot under a progress bar (stderr), then finish: the same piece as finish()."""
+    from tqdm import tqdm
+
+    with tqdm(total=length, desc="composing", unit="slot", file=sys.stderr, disable=not progress,
+              leave=False) as bar:
+        for _ in session:
+            bar.update()
+    return session.finish()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if model.max_length and args.length > model.max_length:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes): "
              "later positions cycle back over the learned ones")
-    with ticking(f"composing {args.length} notes per voice", progress_enabled() and args.length >= LONG_COMPOSE):
-        piece = open_session(model, key, settings, seed=args.seed).finish()
+    piece = _compose(open_session(model, key, settings, seed=args.seed), args.length,
+                     progress_enabled() and args.length >= LONG_COMPOSE)
     failed = 0
     for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
         if result.ok:

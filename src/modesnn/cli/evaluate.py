@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 from modesnn.cli.common import model_or_default, progress_enabled, warn
-from modesnn.corpus import load_corpus
 from modesnn.errors import ModesnnError
 
 DEFAULT_SEEDS = 5
@@ -35,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
                    help=f"worker processes composing the network's pieces (default: {DEFAULT_JOBS}, the cores up "
                         "to 2; the pieces are the same for any number)")
+    p.add_argument("--paper", metavar="MODEL",
+                   help="a model of the paper preset learned from the same sources, judged beside the model "
+                        "(system 'paper')")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots and pictures")
     p.add_argument("--harmonize", action="store_true",
                    help="also the held-out harmonisation test: every 10th piece of the sources is held out, a "
@@ -46,8 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from modesnn.evaluate.harmony_table import harmony_text
-    from modesnn.evaluate.pictures import write_piece_pictures
-    from modesnn.evaluate.report import check_sentences, parse_keys, run_evaluation, write_report
+    from modesnn.evaluate.report import check_sentences
+    from modesnn.evaluate.run import parse_keys
+    from modesnn.workflows.evaluate import evaluate_model
 
     if args.seeds < 1:
         raise ModesnnError(f"--seeds must be at least 1, got {args.seeds}")
@@ -59,35 +61,14 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ModesnnError(f"{args.output}: exists and is not a folder")
     model = model_or_default(args.model)
+    paper = model_or_default(args.paper) if args.paper else None
     try:
         keys = parse_keys(args.keys, model.config.modes)
     except ValueError as exc:
         raise ModesnnError(f"--keys: {exc}") from None
-    if not model.sources:
-        raise ModesnnError("the model does not record the sources it learned, so the baselines cannot be fitted "
-                           "on the same pieces")
-    progress = progress_enabled()
-    t0 = time.perf_counter()
-    corpus = load_corpus(model.sources, voices=model.config.voices, progress=progress)
-    if corpus.skipped:
-        warn(f"{len(corpus.skipped)} files of the model's sources skipped, as when it learned "
-             f"(first: {corpus.skipped[0][0]}: {corpus.skipped[0][1]})")
-    if not corpus.pieces:
-        raise ModesnnError(f"no pieces read from the model's sources ({', '.join(model.sources)})")
-    if model.max_length and args.length > model.max_length:
-        warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes)")
-    result = run_evaluation(model, corpus.pieces, keys, range(args.seeds), length=args.length, progress=progress,
-                            log=warn, jobs=args.jobs)
-    if args.harmonize:
-        t1 = time.perf_counter()
-        result["harmonization"] = _harmonization(model, corpus.pieces, progress)
-        result["timing"]["harmonization"] = round(time.perf_counter() - t1, 3)
-    if not args.no_plots:
-        t1 = time.perf_counter()
-        result["pictures"] = write_piece_pictures(_three_pieces(model, keys, args.length), out)
-        result["timing"]["pictures"] = round(time.perf_counter() - t1, 3)
-    result["timing"]["total"] = round(time.perf_counter() - t0, 3)
-    paths = write_report(result, model, out, plots=not args.no_plots)
+    result, n_files = evaluate_model(model, keys, range(args.seeds), args.length, out, jobs=args.jobs, paper=paper,
+                                     harmonize=args.harmonize, plots=not args.no_plots,
+                                     progress=progress_enabled(), log=warn)
     if args.json:
         print((out / "metrics.json").read_text(encoding="utf-8"), end="")
         return 0
@@ -99,59 +80,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name:<16} {_f(m.get('diatonic')):>7} {_f(m.get('tonal_coherence')):>6} "
               f"{_f(m.get('key_exact')):>9} {_f(m.get('distinct_pitch_classes'), 2):>5} "
               f"{_f(m.get('pitch_class_entropy'), 2):>7}")
-    print(harmony_text(result["harmony"], {"model": "model", "fixed_prior": "fixed", "markov": "markov",
-                                           "ngram": "ngram", "degree_markov": "deg.markov",
+    print(harmony_text(result["harmony"], {"model": "model", "paper": "paper", "fixed_prior": "fixed",
+                                           "markov": "markov", "ngram": "ngram", "degree_markov": "deg.markov",
                                            "random_diatonic": "random", "corpus": "corpus"}))
-    n_files = len(paths) + 2 * len(result.get("pictures") or [])
     print(f"wrote {n_files} files to {out} in {result['timing']['total']:.1f} s")
     return 0
 
 
 def _f(x, digits: int = 3) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
-
-
-
-
-def _three_pieces(model, keys: list, length: int) -> list:
-    """The model's pieces drawn in the report: seed 0 in the first, the middle and the last key asked for."""
-    from modesnn.model import compose
-
-    chosen = list(dict.fromkeys([keys[0], keys[len(keys) // 2], keys[-1]]))
-    return [(f"model, {k.name}, seed 0", compose(model, k, length=length, seed=0)) for k in chosen]
-
-
-def harmonizer_of(model):
-    """The model's harmoniser as harmonize(melody, key, meter) -> Piece: a `harmonize` method of the model,
-    else `modesnn.model.harmonize(model, melody, key, meter=...)`; None when there is neither."""
-    if callable(getattr(model, "harmonize", None)):
-        return lambda melody, key, meter: model.harmonize(melody, key, meter)
-    try:
-        from modesnn.model import harmonize
-    except ImportError:
-        return None
-    supports = getattr(harmonize, "supports", None)  # (the chorale preset harmonises; the paper's cannot)
-    if supports is not None and not supports(model):
-        return None
-    return lambda melody, key, meter: harmonize(model, melody, key, meter=meter)
-
-
-def _harmonization(model, pieces: list, progress: bool) -> dict:
-    """The held-out test: learn a model of the same configuration on the training split (so it never heard
-    the held-out chorales), harmonise their sopranos, compare with Bach.  Skipped with a note when the model
-    cannot harmonise."""
-    from modesnn.evaluate.harmonization import evaluate_harmonizer
-    from modesnn.evaluate.harmony import held_out_split
-
-    if harmonizer_of(model) is None:
-        return {"skipped": "this model cannot harmonise yet (no model.harmonize and no modesnn.model.harmonize)"}
-    train, held = held_out_split(pieces)
-    t0 = time.perf_counter()
-    learner = type(model)(model.config)
-    learner.learn(train, sources=[f"{', '.join(model.sources)} without every 10th piece"])
-    seconds = time.perf_counter() - t0
-    result = evaluate_harmonizer(held, harmonizer_of(learner))
-    result.pop("examples", None)
-    result["harmonizer"] = f"a {type(model).__name__} of the model's configuration"
-    result["learned_on"] = f"it learned the other {len(train)} pieces ({seconds:.0f} s), not these."
-    return result

@@ -34,33 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.compare:
         return _compare(args)
-    model = model_or_default(args.model, preset="paper")
-    profiles = model.key_profiles()
-    from modesnn.evaluate.keyfinding import find_key
+    from modesnn.workflows.keyfind import find_keys
 
-    rows, failed = [], 0
-    for file in args.files:
-        try:
-            corpus = load_corpus([file], voices=None, progress=False)
-        except ModesnnError as exc:
-            warn(str(exc) if str(exc).startswith(file) else f"{file}: {exc}")
-            failed += 1
-            continue
-        if corpus.skipped:
-            for _, reason in corpus.skipped:
-                warn(f"{file}: {reason}")
-            failed += 1
-        for piece in corpus.pieces:
-            name = file if len(corpus.pieces) == 1 else f"{file} [{piece.name}]"
-            try:
-                est = find_key(piece, profiles)
-            except ValueError:
-                warn(f"{name}: no notes to find a key in")
-                failed += 1
-                continue
-            rows.append({"file": name, "key": est.key.name, "r": est.r, "runner_up": est.runner_up.name,
-                         "runner_up_r": est.runner_up_r,
-                         "label": piece.key.name if piece.key_source in ("filename", "signature") else None})
+    model = model_or_default(args.model, preset="paper")
+    found, problems = find_keys(args.files, model.key_profiles())
+    for message in problems:
+        warn(message)
+    rows = [row.as_dict() for row in found]
+    failed = len(problems)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -72,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from modesnn.evaluate.report import compare_key_finders
+    from modesnn.evaluate.keycompare import compare_key_finders
 
     model = model_or_default(args.model, preset="paper")
     corpus = load_corpus(args.files, key_from=args.key_from, voices=args.voices, progress=progress_enabled())

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
-from modesnn.cli.common import add_source_arguments, progress_enabled, report_skipped, warn
-from modesnn.errors import ModesnnError
+from modesnn.cli.common import add_source_arguments, check_writable, progress_enabled, report_skipped, warn
+from modesnn.errors import LimitExceeded, ModesnnError
+from modesnn.limits import MAX_LANES
 from modesnn.model import ModelConfig, load_model, save_model
 from modesnn.workflows import learn_sources
 
@@ -32,20 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _check_output(raw: str) -> None:
-    """Refuse before learning (which can take minutes) an output that could not be written."""
-    path = Path(raw)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise ModesnnError(f"{raw}: is a folder")
-    if not folder.is_dir():
-        raise ModesnnError(f"{raw}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ModesnnError(f"{raw}: folder {folder} is not writable")
-
-
 def run(args: argparse.Namespace) -> int:
-    _check_output(args.output)
+    check_writable(args.output)
+    if args.lanes > MAX_LANES:  # each lane holds its own neuron state: memory grows with it
+        raise LimitExceeded(f"--lanes: {args.lanes} is over the limit of {MAX_LANES:,}")
     model = load_model(args.model) if args.model else None
     config = None
     if model is None:

@@ -11,7 +11,15 @@ from pathlib import Path
 
 from modesnn.corpus import cache as _cache
 from modesnn.corpus import precheck
-from modesnn.corpus.reader import KEY_FROM, NO_FILENAME_KEY, Outcome, describe_error, filename_key_label, read_score
+from modesnn.corpus.reader import (
+    KEY_FROM,
+    NO_FILENAME_KEY,
+    Outcome,
+    describe_error,
+    filename_key_label,
+    read_score,
+    timed_out,
+)
 from modesnn.errors import CorpusError
 from modesnn.music import Note, Piece, Voice
 from modesnn.theory import Key
@@ -133,9 +141,30 @@ def load_corpus(
     if voices is not None and voices < 1:
         raise CorpusError(f"voices must be a positive number, got {voices}")
     files = resolve_sources(sources)
+    outcomes, todo, hits = _from_cache(files, key_from, voices, cache)
+    _read_missing(files, outcomes, todo, key_from, voices, progress)
+    pieces, skipped = _collect(files, outcomes)
+    if on_skip is not None:
+        for file, reason in skipped:
+            on_skip(file, reason)
+    if strict and skipped:
+        file, reason = skipped[0]
+        more = f" (and {len(skipped) - 1} more skipped)" if len(skipped) > 1 else ""
+        raise CorpusError(f"{file}: {reason}{more}")
+    return CorpusResult(pieces, skipped, list(sources), len(files), len(todo), hits)
+
+
+_Todo = list[tuple[int, str, Path | None]]
+"""Files still to parse: (index, file-name key label, cache entry or None)."""
+
+
+def _from_cache(files, key_from: str, voices: int | None, cache: bool
+                ) -> tuple[list[list[Outcome] | None], _Todo, int]:
+    """Each file's outcomes where known without parsing (a skip found from the name or the bytes, or a cache
+    hit); the rest as to-do.  Returns (outcomes, to-do, cache hits)."""
     root = _cache.cache_dir()
     outcomes: list[list[Outcome] | None] = [None] * len(files)
-    todo: list[tuple[int, str, Path | None]] = []
+    todo: _Todo = []
     hits = 0
     for i, f in enumerate(files):
         label = filename_key_label(f.path) if key_from in ("auto", "filename") else ""
@@ -146,30 +175,32 @@ def load_corpus(
         if why:
             outcomes[i] = [("skip", "", why)]
             continue
-        entry = (
-            _cache.entry_path(root, hashlib.sha1(data).hexdigest(), key_from, voices, label)
-            if cache
-            else None
-        )
+        entry = _cache.entry_path(root, hashlib.sha1(data).hexdigest(), key_from, voices, label) if cache else None
         found = _cache.load(entry) if entry is not None else None
         if found is not None:
             outcomes[i] = found
             hits += 1
         else:
             todo.append((i, label, entry))
+    return outcomes, todo, hits
 
-    if todo:
-        from tqdm import tqdm
 
-        bar = tqdm(
-            todo, desc="reading scores", unit="file", file=sys.stderr, disable=not progress, leave=False
-        )
-        for i, label, entry in bar:
-            result = read_score(files[i].path, key_from, voices, label)
-            outcomes[i] = result
-            if entry is not None:
-                _cache.store(entry, result)
+def _read_missing(files, outcomes: list, todo: _Todo, key_from: str, voices: int | None, progress: bool) -> None:
+    """Parse the to-do files (a progress bar on stderr), caching each result unless it timed out."""
+    if not todo:
+        return
+    from tqdm import tqdm
 
+    for i, label, entry in tqdm(todo, desc="reading scores", unit="file", file=sys.stderr, disable=not progress,
+                                leave=False):
+        result = read_score(files[i].path, key_from, voices, label)
+        outcomes[i] = result
+        if entry is not None and not timed_out(result):
+            _cache.store(entry, result)
+
+
+def _collect(files, outcomes: list) -> tuple[list[Piece], list[tuple[str, str]]]:
+    """Pieces and (file, reason) skips, in file order."""
     pieces: list[Piece] = []
     skipped: list[tuple[str, str]] = []
     for f, outs in zip(files, outcomes, strict=True):
@@ -179,14 +210,7 @@ def load_corpus(
                 skipped.append((str(f.path) + out[1], why))
             else:
                 pieces.append(piece)
-    if on_skip is not None:
-        for file, reason in skipped:
-            on_skip(file, reason)
-    if strict and skipped:
-        file, reason = skipped[0]
-        more = f" (and {len(skipped) - 1} more skipped)" if len(skipped) > 1 else ""
-        raise CorpusError(f"{file}: {reason}{more}")
-    return CorpusResult(pieces, skipped, list(sources), len(files), len(todo), hits)
+    return pieces, skipped
 
 
 def _read_checked(path: Path) -> tuple[bytes, str]:

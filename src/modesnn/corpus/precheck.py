@@ -14,11 +14,12 @@ import re
 import zipfile
 from pathlib import Path
 
-from modesnn.limits import MAX_FILE_BYTES, MAX_NOTES_PER_FILE
+from modesnn.limits import MAX_FILE_BYTES, MAX_NOTES_PER_FILE, MAX_QUARTERS_PER_FILE
 
 _XML_NOTE = re.compile(rb"<note[\s>/]")
 _ABC_FIELD = re.compile(rb"^\s*[A-Za-z+]:", re.M)
-_ABC_NOTE = re.compile(rb"[A-Ga-gz]")
+_ABC_NOTE = re.compile(rb"[A-Ga-gz][,']*(\d{0,12})(/*)(\d{0,12})")  # a note and its length: c, c2, c/2, c3/2
+_ABC_UNIT = re.compile(rb"^\s*L:\s*(\d{1,12})\s*/\s*(\d{1,12})")
 _ABC_STRIP = re.compile(rb'"[^"\n]*"|![^!\n]*!|%[^\n]*')  # chord symbols, decorations, comments
 
 
@@ -74,9 +75,10 @@ def _count_mxl(data: bytes) -> int | str:
         return total
 
 
-def _count_midi(data: bytes) -> int:
+def _count_midi(data: bytes) -> int | str:
     """Note-ons with a velocity, over every track, from the raw events (no mido or music21 objects: mido
-    takes 5 s on 200,000 notes); stops once past the limit, so the time is bounded by it too."""
+    takes 5 s on 200,000 notes); stops once past the limit, so the time is bounded by it too.  Under the
+    limit, a skip reason instead when the file is longer than MAX_QUARTERS_PER_FILE (`_midi_quarters`)."""
     if data[:4] != b"MThd" or len(data) < 14:
         raise ValueError("not a MIDI file")
     pos, count = 8 + int.from_bytes(data[4:8], "big"), 0
@@ -86,7 +88,26 @@ def _count_midi(data: bytes) -> int:
         if chunk == b"MTrk":
             count += _track_note_ons(data, pos, min(pos + size, len(data)), MAX_NOTES_PER_FILE + 1 - count)
         pos += size
+    if count <= MAX_NOTES_PER_FILE:
+        quarters = _midi_quarters(data)
+        if quarters > MAX_QUARTERS_PER_FILE:
+            return f"{quarters:,.0f} quarter notes long, over the limit of {MAX_QUARTERS_PER_FILE:,} per file"
     return count
+
+
+def _midi_quarters(data: bytes) -> float:
+    """The longest track in quarter notes, as music21's own MIDI parser reads the events (a corrupt file
+    desyncs differently in each parser, so the length is taken from the one that will build the score).
+    Only events, no notes or streams, are made: fast for a file under the note limit."""
+    from music21 import midi
+
+    mf = midi.MidiFile()
+    mf.readstr(data)
+    tpq = mf.ticksPerQuarterNote or 0
+    if tpq <= 0:
+        return 0.0
+    ticks = max((sum(e.time for e in t.events if isinstance(e, midi.DeltaTime)) for t in mf.tracks), default=0)
+    return ticks / tpq
 
 
 def _varlen(data: bytes, i: int, end: int) -> tuple[int, int]:
@@ -127,8 +148,28 @@ def _track_note_ons(data: bytes, i: int, end: int, stop: int) -> int:
     return count
 
 
-def _count_abc(data: bytes) -> int:
-    """Note letters (and rests 'z') outside header fields, chord symbols, decorations and comments."""
+def _count_abc(data: bytes) -> int | str:
+    """Note letters (and rests 'z') outside header fields, chord symbols, decorations and comments; a skip
+    reason instead when one tune's written lengths add up past MAX_QUARTERS_PER_FILE (music21 ties a huge
+    note over every bar, as for MIDI).  A bar longer than its meter can also be slow to re-bar in music21
+    (`bestTimeSignature`), but how slow depends on the divisors of its length, not on the length (Josquin's
+    one-bar voices in music21's corpus read in 0.1 s): that is left to MAX_PARSE_SECONDS."""
     body = _ABC_STRIP.sub(b"", data)
-    lines = [ln for ln in body.splitlines() if not _ABC_FIELD.match(ln)]
-    return sum(len(_ABC_NOTE.findall(ln)) for ln in lines)
+    count, tune, longest = 0, 0.0, 0.0
+    unit = 0.5  # quarters per 'L:' length (default 1/8)
+    for line in body.splitlines():
+        m = _ABC_UNIT.match(line)
+        if m:
+            unit = 4 * int(m.group(1)) / max(1, int(m.group(2)))
+            continue
+        if _ABC_FIELD.match(line):
+            if line.lstrip().startswith(b"X:"):  # a new tune of a collection
+                tune = 0.0
+            continue
+        for note in _ABC_NOTE.finditer(line):
+            num, slashes, den = note.groups()
+            count, tune = count + 1, tune + unit * int(num or 1) / (int(den) if den else 2 ** len(slashes))
+            longest = max(longest, tune)
+    if longest > MAX_QUARTERS_PER_FILE:
+        return f"{longest:,.0f} quarter notes long, over the limit of {MAX_QUARTERS_PER_FILE:,} per score"
+    return count

@@ -21,6 +21,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from modesnn import limits
+from modesnn.corpus.timelimit import ReadTimeout, time_limit
 from modesnn.limits import MAX_NOTES_PER_FILE
 from modesnn.theory import MODES, MUSIC21_MODE_NAMES, Key, parse_key, pitch_class_of
 
@@ -61,8 +63,27 @@ def filename_key_label(path: str | Path) -> str:
     return label
 
 
+TIME_LIMIT_REASON = "reading took over {seconds:g} s, the limit per file (MAX_PARSE_SECONDS)"
+"""The skip reason of a file music21 could not read in time (such outcomes are not cached)."""
+
+
 def read_score(path: Path, key_from: str, voices: int | None, label: str) -> list[Outcome]:
-    """Parse one file and extract its piece(s).  Never raises for a bad file: returns a skip outcome."""
+    """Parse one file and extract its piece(s), within MAX_PARSE_SECONDS.  Never raises for a bad file:
+    returns a skip outcome."""
+    seconds = limits.MAX_PARSE_SECONDS
+    try:
+        with time_limit(seconds):
+            return _read_score(path, key_from, voices, label)
+    except ReadTimeout:
+        return [("skip", "", TIME_LIMIT_REASON.format(seconds=seconds))]
+
+
+def timed_out(outcomes: list[Outcome]) -> bool:
+    """Whether a file was skipped for the time limit (a result that depends on the machine: not cached)."""
+    return any(o[0] == "skip" and o[2].startswith("reading took over") for o in outcomes)
+
+
+def _read_score(path: Path, key_from: str, voices: int | None, label: str) -> list[Outcome]:
     from music21 import converter, stream
 
     try:

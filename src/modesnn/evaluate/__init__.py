@@ -13,6 +13,8 @@ from modesnn.evaluate.baselines import (
     UnconditionedMarkov,
     align_voices,
 )
+from modesnn.evaluate.harmony import harmony_figures, held_out_split
+from modesnn.evaluate.harmony_table import HARMONY_ROWS, mean_harmony
 from modesnn.evaluate.keyfinding import (
     DEFAULT_PROFILES,
     KeyEstimate,
@@ -27,6 +29,7 @@ from modesnn.evaluate.metrics import all_metrics, mean_metrics
 __all__ = [
     "BASELINES",
     "DEFAULT_PROFILES",
+    "HARMONY_ROWS",
     "Baseline",
     "KeyConditionedNgram",
     "KeyEstimate",
@@ -37,7 +40,10 @@ __all__ = [
     "all_metrics",
     "find_key",
     "find_key_music21_compatible",
+    "harmony_figures",
+    "held_out_split",
     "kk_key_profiles",
+    "mean_harmony",
     "mean_metrics",
     "pitch_class_histogram",
     "relation",

@@ -17,10 +17,11 @@ from collections.abc import Callable
 
 from modesnn.evaluate.harmony import SEVENTHS, TRIADS, _Grid, beat_times, harmony_figures
 from modesnn.evaluate.harmony_table import mean_harmony
-from modesnn.music import Piece, Voice
-from modesnn.theory import Key
+from modesnn.music import Note, Piece, Voice
+from modesnn.theory import MODES, Key
 
-__all__ = ["Harmonizer", "beat_chords", "chords_at", "chord_agreement", "chord_of", "evaluate_harmonizer"]
+__all__ = ["Harmonizer", "beat_chords", "chord_agreement", "chord_of", "chords_at", "evaluate_harmonizer",
+           "tonic_drone"]
 
 Harmonizer = Callable[[Voice, Key, str], Piece]
 """harmonize(melody, key, meter) -> a piece whose top voice is the melody."""
@@ -118,3 +119,14 @@ def evaluate_harmonizer(held_out: list[Piece], harmonize: Harmonizer) -> dict:
         "bach_figures": mean_harmony(bach_figures),
         "examples": examples,
     }
+
+
+def tonic_drone(melody: Voice, key: Key, meter: str) -> Piece:
+    """The floor of the test: the melody over the tonic triad held from start to end (alto the fifth near
+    G4, tenor the mode's third near C4, bass the tonic near C3).  Why: agreeing with Bach only as often
+    as a drone does means the harmoniser has not learned progressions."""
+    third = 3 if MODES[key.mode].is_minor else 4
+    end = melody.length
+    lower = [Voice(name, (Note(base + (key.tonic + iv - base) % 12, end, 0.0),))
+             for name, base, iv in (("alto", 60, 7), ("tenor", 48, third), ("bass", 36, 0))]
+    return Piece(f"tonic drone {key.name}", key, (melody, *lower), meter)

@@ -180,6 +180,9 @@ def harmonization_markdown(h: dict | None) -> list[str]:
         f"(goal >= 0.40: {'yes' if agree >= 0.40 else 'NO'}); the root alone on {_fmt(root, 3)}.",
         f"- the melody is kept note for note in {_fmt(h.get('melody_kept'), 3)} of the pieces.",
     ]
+    if h.get("tonic_drone"):
+        lines.append(f"- floor: the tonic triad held under the same melodies agrees on "
+                     f"{_fmt(h['tonic_drone']['agreement'], 3)} of the beats.")
     if h.get("failures"):
         lines.append(f"- not harmonised: {len(h['failures'])} (first: {h['failures'][0][0]}: {h['failures'][0][1]})")
     lines += ["", *harmony_markdown({"harmonized": h["figures"], "bach": h["bach_figures"]},

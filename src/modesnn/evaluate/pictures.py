@@ -51,8 +51,9 @@ def piano_roll_png(piece: Piece, path: str | Path, title: str = "") -> None:
         k += 1
     if pitches:
         lo, hi = min(pitches), max(pitches)
-        ticks = [p for p in range(lo - lo % 12, hi + 1, 12) if p >= lo - 12] + [lo, hi]
-        ax.set_yticks(sorted(set(ticks)), [midi_to_name(p) for p in sorted(set(ticks))])
+        ticks = [p for p in range(lo + (-lo) % 12, hi + 1, 12)]  # every C in range, and the extremes
+        ticks += [x for x in (lo, hi) if all(abs(x - t) >= 3 for t in ticks)]
+        ax.set_yticks(sorted(ticks), [midi_to_name(p) for p in sorted(ticks)])
         ax.set_ylim(lo - 2, hi + 2)
     ax.set_xlim(0, max(end, 1.0))
     ax.set_xlabel(f"quarter notes ({piece.meter}; bar lines solid, beats dotted)")
@@ -70,13 +71,10 @@ def score_page_png(piece: Piece, path: str | Path, width: int = 1400) -> None:
         import cairosvg
     except ImportError:  # pragma: no cover - depends on the installation
         raise ModesnnError("PNG pictures need cairosvg: pip install 'modesnn[png]'") from None
-    import verovio
+    from modesnn.export import musicxml_bytes
+    from modesnn.io.outputs.svg import verovio_toolkit
 
-    from modesnn.export import SVG_OPTIONS, musicxml_bytes
-
-    verovio.enableLog(verovio.LOG_OFF)
-    tk = verovio.toolkit()
-    tk.setOptions(SVG_OPTIONS)
+    tk = verovio_toolkit()
     if not tk.loadData(musicxml_bytes(piece).decode("utf-8")) or tk.getPageCount() < 1:
         raise ModesnnError(f"piece {piece.name!r}: verovio could not engrave it")
     # the metronome mark's note is a music-font glyph that cairosvg's text fonts lack (drawn as a box)

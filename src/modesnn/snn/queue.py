@@ -1,8 +1,6 @@
-"""Spikes in flight: what a synapse group delivers at a step (Delivery), a flushed batch of one group sorted
-by arrival step (Span), and spikes not yet sorted into the queue (Pending).  `Network` keeps single-step
-entries (emitted spikes) in a dict by step and flushed batches as spans; both carry the number of the batch
-that queued them, which orders deliveries of one step (sending order) and decides which withdrawals
-(`Network.cancel_from`) apply to them."""
+"""The records of spikes in flight: what a synapse group delivers at a step (Delivery), a flushed batch of
+one group sorted by arrival step (Span), and spikes not yet sorted into the queue (Pending).  The queue
+itself, which owns them, is `modesnn.snn.spike_queue.SpikeQueue`."""
 
 from __future__ import annotations
 

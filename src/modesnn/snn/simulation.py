@@ -166,8 +166,10 @@ class Simulation:
 
     def active_ids(self) -> np.ndarray:
         """Sorted unique neuron ids active (carried into the next window) in any lane."""
-        ids = self.active % self.n if self.n else self.active
-        return np.unique(ids)
+        ids = np.sort(self.active % self.n if self.n and self.lanes > 1 else self.active)
+        keep = np.ones(ids.size, bool)  # (sort and mask: numpy 2's hash-based np.unique costs more here)
+        np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+        return ids[keep]
 
     @contextmanager
     def monitor(self) -> Iterator[SpikeMonitor]:

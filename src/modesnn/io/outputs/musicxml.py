@@ -50,59 +50,17 @@ def to_score(piece: Piece, *, tempo_bpm: float | None = None,
              program: int | Sequence[int] = DEFAULT_PROGRAM) -> stream.Score:
     """A music21 Score with measures, ties across barlines, beams and accidentals made: one Part per voice
     with its clef, the key and time signature, a metronome mark, and notes spelled for the key."""
-    from music21 import instrument, key, metadata, meter, note, pitch, stream, tempo
+    from music21 import metadata, stream
 
     length = check_piece(piece)
-    bpm = tempo_of(piece, tempo_bpm)
-    num, den = meter_of(piece)
     programs = programs_of(piece, program)
-    tonic_name, _ = key_signature(piece.key)
-    spell = spelling_map(piece.key)
-    total = _q(length)
-
     score = stream.Score()
     score.metadata = metadata.Metadata()
     score.metadata.title = piece.name
     score.metadata.composer = str(piece.meta.get("composer", "modesnn"))
     for i, v in enumerate(piece.voices):
-        label = v.name[:1].upper() + v.name[1:]
-        part = stream.Part()
-        part.id = f"P{i + 1}"
-        part.partName = label
-        inst = instrument.Instrument()
-        inst.partId = f"P{i + 1}"
-        inst.instrumentId = f"P{i + 1}-I1"
-        inst.instrumentName = label
-        inst.midiProgram = programs[i]
-        inst.midiChannel = [c for c in range(16) if c != 9][i % 15]
-        part.insert(0, inst)
-        part.insert(0, _clef_for(i, len(piece.voices), v.name, v.pitches))
-        m21_mode = music21_mode_name(piece.key.mode)
-        part.insert(0, key.Key(tonic_name, m21_mode))
-        part.insert(0, meter.TimeSignature(f"{num}/{den}"))
-        if i == 0:
-            mark = tempo.MetronomeMark(number=round(bpm, 2), referent=1.0)
-            part.insert(0, mark)
-        t = Fraction(0)
-        for n in v.notes:
-            on, off = _q(n.onset), _q(n.onset + n.duration)
-            if on > t:
-                part.insert(t, note.Rest(quarterLength=on - t))
-            if off <= on:
-                continue
-            if n.pitch is None:
-                el: note.GeneralNote = note.Rest(quarterLength=off - on)
-            else:
-                letter, alter = spell[n.pitch % 12]
-                octave = (n.pitch - LETTER_PC[letter] - alter) // 12 - 1
-                p = pitch.Pitch(step=letter, octave=octave)
-                if alter:
-                    p.accidental = pitch.Accidental(alter)
-                el = note.Note(p, quarterLength=off - on)
-            part.insert(on, el)
-            t = max(t, off)
-        if t < total:
-            part.insert(t, note.Rest(quarterLength=total - t))
+        part = _part_header(piece, i, programs[i], tempo_of(piece, tempo_bpm) if i == 0 else None)
+        _insert_notes(part, v.notes, spelling_map(piece.key), _q(length))
         score.insert(0, part)
     try:
         # Bars and ties first, then split durations no single note value can show (2.5 = half + eighth),
@@ -117,6 +75,59 @@ def to_score(piece: Piece, *, tempo_bpm: float | None = None,
     except Exception as exc:  # music21 raises many types for durations it cannot notate
         raise ExportError(f"piece {piece.name!r} cannot be notated: {exc}") from exc
     return score
+
+
+def _part_header(piece: Piece, i: int, program: int, bpm: float | None) -> stream.Part:
+    """An empty Part for voice i: fixed ids (P1, P2 ...), instrument and channel, clef, key, time signature and,
+    on the first part, the metronome mark."""
+    from music21 import instrument, key, meter, stream, tempo
+
+    v = piece.voices[i]
+    num, den = meter_of(piece)
+    label = v.name[:1].upper() + v.name[1:]
+    part = stream.Part()
+    part.id = f"P{i + 1}"
+    part.partName = label
+    inst = instrument.Instrument()
+    inst.partId = f"P{i + 1}"
+    inst.instrumentId = f"P{i + 1}-I1"
+    inst.instrumentName = label
+    inst.midiProgram = program
+    inst.midiChannel = [c for c in range(16) if c != 9][i % 15]
+    part.insert(0, inst)
+    part.insert(0, _clef_for(i, len(piece.voices), v.name, v.pitches))
+    tonic_name, _ = key_signature(piece.key)
+    part.insert(0, key.Key(tonic_name, music21_mode_name(piece.key.mode)))
+    part.insert(0, meter.TimeSignature(f"{num}/{den}"))
+    if bpm is not None:
+        part.insert(0, tempo.MetronomeMark(number=round(bpm, 2), referent=1.0))
+    return part
+
+
+def _insert_notes(part: stream.Part, notes, spell: dict[int, tuple[str, int]], total: Fraction) -> None:
+    """The voice's notes at their onsets, spelled for the key, with rests filling gaps and the end."""
+    from music21 import note, pitch
+
+    t = Fraction(0)
+    for n in notes:
+        on, off = _q(n.onset), _q(n.onset + n.duration)
+        if on > t:
+            part.insert(t, note.Rest(quarterLength=on - t))
+        if off <= on:
+            continue
+        if n.pitch is None:
+            el: note.GeneralNote = note.Rest(quarterLength=off - on)
+        else:
+            letter, alter = spell[n.pitch % 12]
+            octave = (n.pitch - LETTER_PC[letter] - alter) // 12 - 1
+            p = pitch.Pitch(step=letter, octave=octave)
+            if alter:
+                p.accidental = pitch.Accidental(alter)
+            el = note.Note(p, quarterLength=off - on)
+        part.insert(on, el)
+        t = max(t, off)
+    if t < total:
+        part.insert(t, note.Rest(quarterLength=total - t))
 
 
 _ENCODING_DATE = re.compile(rb"\s*<encoding-date>[^<]*</encoding-date>")

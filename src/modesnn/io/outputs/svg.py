@@ -25,12 +25,23 @@ SVG_OPTIONS: dict[str, Any] = {
 """verovio options for SVG: deterministic ids, one tall page, no footer."""
 
 
-def svg_from_musicxml(xml: bytes, label: str) -> str:
+def verovio_toolkit():
+    """A verovio toolkit with SVG_OPTIONS, usable from any thread: verovio keeps its resource path per thread and
+    sets it only in the importing one, so a toolkit made in another thread (a web server's workers) finds no fonts
+    and reads nothing unless the path is set there first."""
+    from importlib.resources import files
+
     import verovio
 
     verovio.enableLog(verovio.LOG_OFF)
+    verovio.setDefaultResourcePath(str(files("verovio") / "data"))
     tk = verovio.toolkit()
     tk.setOptions(SVG_OPTIONS)
+    return tk
+
+
+def svg_from_musicxml(xml: bytes, label: str) -> str:
+    tk = verovio_toolkit()
     if not tk.loadData(xml.decode("utf-8")):
         raise ExportError(f"{label}: verovio could not read the MusicXML")
     pages = [tk.renderToSVG(p) for p in range(1, tk.getPageCount() + 1)]

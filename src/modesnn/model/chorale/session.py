@@ -114,6 +114,11 @@ class ChoraleSession:
         """Not supported by the chorale network yet: its pitch frame is fixed at the start (raises)."""
         raise ValueError("the chorale network composes in one key (modulation: use --preset paper)")
 
+    def __iter__(self):
+        """Step to the end: each item is one step's decided notes (as `ComposeSession`)."""
+        while not self.done:
+            yield self.step()
+
     @property
     def done(self) -> bool:
         return self.b >= self.beats

@@ -1,4 +1,4 @@
-"""Whole jobs that join the edges (score files, model files) to the model: learn from sources, and the
+"""Learning jobs: learn from sources, and the
 default model learned once from the embedded Bach chorales.  The CLI and benchmarks call these.
 
 Also the checks a composition request must pass before any work starts (`check_composable`,
