@@ -19,7 +19,7 @@ def model_path(tmp_path_factory, shte_four_files):
     mp = pytest.MonkeyPatch()
     mp.setenv("MODESNN_CACHE", str(folder / "cache"))
     try:
-        assert main(["learn", *files, "-o", str(path)]) == 0
+        assert main(["learn", *files, "--preset", "paper", "-o", str(path)]) == 0  # (the paper figures)
     finally:
         mp.undo()
     return path

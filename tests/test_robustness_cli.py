@@ -57,7 +57,7 @@ def test_a_lock_left_by_a_killed_process_blocks_nobody(tmp_path: Path, short_cor
     sys.path.insert(0, SRC)
     code = ("import fcntl, os, sys, time\n"
             "from modesnn.workflows import default_model_path\n"
-            "p = default_model_path(); os.makedirs(p.parent, exist_ok=True)\n"
+            "p = default_model_path('paper'); os.makedirs(p.parent, exist_ok=True)\n"
             "fh = open(p.with_name(p.name + '.lock'), 'a+b'); fcntl.flock(fh, fcntl.LOCK_EX)\n"
             "print('locked', flush=True); time.sleep(600)\n")
     holder = subprocess.Popen([sys.executable, "-c", code], env=env, text=True, stdout=subprocess.PIPE)

@@ -12,8 +12,8 @@ from modesnn import __version__
 from modesnn.cli import common
 from modesnn.errors import ModesnnError
 
-COMMANDS = ("corpus", "learn", "profile", "compose", "key", "evaluate", "serve", "listen-results", "inspect",
-            "sweep")
+COMMANDS = ("corpus", "learn", "profile", "compose", "harmonize", "key", "evaluate", "serve", "listen-results",
+            "inspect", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -39,12 +39,12 @@ def progress_enabled() -> bool:
     return not QUIET and sys.stderr.isatty()
 
 
-def model_or_default(path: str | None, require_learned: bool = True) -> ModeSNN:
-    """The model at `path`, or the default Bach model (learned on first use); one that learned no pieces is
-    refused (every command needs learned weights)."""
+def model_or_default(path: str | None, require_learned: bool = True, preset: str = "chorale") -> ModeSNN:
+    """The model at `path`, or the default Bach model of a preset (learned on first use); one that learned no
+    pieces is refused (every command needs learned weights)."""
     from modesnn.workflows import check_composable, default_model
 
-    model = load_model(path) if path else default_model(progress=progress_enabled(), log=warn)
+    model = load_model(path) if path else default_model(progress=progress_enabled(), log=warn, preset=preset)
     if require_learned:
         check_composable(model, path or "the default model")
     return model

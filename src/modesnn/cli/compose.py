@@ -10,7 +10,7 @@ from modesnn.cli.common import check_writable, model_or_default, progress_enable
 from modesnn.errors import ModesnnError, SettingsError
 from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
 from modesnn.limits import MAX_COMPOSE_LENGTH
-from modesnn.model import ComposeSession, ComposeSettings
+from modesnn.model import ComposeSession, ComposeSettings, open_session
 from modesnn.music import Piece
 from modesnn.theory import midi_to_name, name_to_midi, parse_key
 from modesnn.workflows import check_length, check_seed_notes
@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key", required=True,
                    help="key, e.g. 'G minor', 'g', 'Bb major', 'B- major', 'F#', 'D dorian' (mode must be known "
                         "to the model)")
-    p.add_argument("--model", metavar="MODEL", help="model file (default: the Bach model)")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the Bach model of --preset)")
+    p.add_argument("--preset", choices=("chorale", "paper"), default="chorale",
+                   help="default model's network when no --model is given: 'chorale' (default) or 'paper'")
     p.add_argument("--seed-notes", metavar="NOTES",
                    help="one note per voice, top voice first, e.g. 'D5 B-4 G4 G2' (default: a tonic chord)")
     p.add_argument("--length", type=int, default=32, help="notes per voice before aligning to measures "
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         field = str(exc).split(":", 1)[0].removeprefix("ComposeSettings.")
         raise ModesnnError(f"--{field.replace('_', '-')}:{str(exc).split(':', 1)[1]}") from None
     check_length(args.length)
-    model = model_or_default(args.model)
+    model = model_or_default(args.model, preset=args.preset)
     try:
         key = parse_key(args.key, model.config.modes)
     except ValueError as exc:
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     if model.max_length and args.length > model.max_length:
         warn(f"--length {args.length} passes the longest learned piece ({model.max_length} notes): "
              "later positions cycle back over the learned ones")
-    piece = _compose(ComposeSession(model, key, settings, seed=args.seed), args.length,
+    piece = _compose(open_session(model, key, settings, seed=args.seed), args.length,
                      progress_enabled() and args.length >= LONG_COMPOSE)
     failed = 0
     for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):

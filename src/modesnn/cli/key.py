@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return _compare(args)
     from modesnn.workflows.keyfind import find_keys
 
-    model = model_or_default(args.model)
+    model = model_or_default(args.model, preset="paper")
     found, problems = find_keys(args.files, model.key_profiles())
     for message in problems:
         warn(message)
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from modesnn.evaluate.keycompare import compare_key_finders
 
-    model = model_or_default(args.model)
+    model = model_or_default(args.model, preset="paper")
     corpus = load_corpus(args.files, key_from=args.key_from, voices=args.voices, progress=progress_enabled())
     report_skipped(corpus.skipped)
     if not corpus.pieces:

@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="modes the new model learns, comma separated (default: major,minor)")
     p.add_argument("--voices", type=int, default=4,
                    help="voices of a new model (default: 4; 1 for melodies such as folk-tune collections)")
+    p.add_argument("--preset", choices=("chorale", "paper"), default="chorale",
+                   help="network of a new model: 'chorale' (default: beat clock, chord cluster, voices that hear "
+                        "each other) or 'paper' (the paper's network, independent voices on note slots)")
     p.add_argument("--lanes", type=int, default=28,
                    help="pieces presented at once (default: 28; fewer use less memory)")
     p.set_defaults(func=run)
@@ -44,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             raise ModesnnError(str(exc)) from None
     t0 = time.perf_counter()
     model, corpus, report = learn_sources(args.sources, model=model, key_from=args.key_from, strict=args.strict,
-                                          progress=progress_enabled(), config=config)
+                                          progress=progress_enabled(), config=config, preset=args.preset)
     report_skipped(corpus.skipped)
     for line in report.voice_mismatches + report.skipped_modes[:5]:
         warn(line)

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = model_or_default(args.model)
+    model = model_or_default(args.model, preset="paper")
     rep = profile_report(model)
     if args.plot:
         plot_profiles(model, args.plot)

@@ -22,7 +22,8 @@ from modesnn.model.header import check_header, decompress, read_header
 from modesnn.model.network import ModeSNN
 
 MAGIC = b"MODESNN\x00"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+"""3: the header names the network's preset ('paper' or 'chorale'; see model/chorale)."""
 LEARNED_GROUPS = ("sequence", "sms_to_key", "sms_to_mode")
 """The synapse groups a model file keeps (the hierarchy is rebuilt from the config; key -> pitch is per
 composition)."""
@@ -54,9 +55,15 @@ def _model_arrays(model: ModeSNN) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def model_bytes(model: ModeSNN) -> bytes:
-    """The model file's content."""
-    meta, arrays = _model_arrays(model)
+def model_bytes(model) -> bytes:
+    """The model file's content (either preset)."""
+    preset = getattr(model, "preset", "paper")
+    if preset == "chorale":
+        from modesnn.model.chorale.storage import chorale_arrays, config_json
+
+        (meta, arrays), config = chorale_arrays(model), config_json(model.config)
+    else:
+        (meta, arrays), config = _model_arrays(model), model.config.to_json()
     index, chunks, offset = [], [], 0
     for name in sorted(arrays):
         arr = np.ascontiguousarray(arrays[name])
@@ -65,7 +72,7 @@ def model_bytes(model: ModeSNN) -> bytes:
                       "offset": offset, "nbytes": len(raw)})
         chunks.append(raw)
         offset += len(raw)
-    header = {"format_version": FORMAT_VERSION, "config": model.config.to_json(), "meta": meta, "arrays": index}
+    header = {"format_version": FORMAT_VERSION, "preset": preset, "config": config, "meta": meta, "arrays": index}
     head = json.dumps(header, sort_keys=True).encode()
     return MAGIC + struct.pack("<I", len(head)) + head + zlib.compress(b"".join(chunks), 6)
 
@@ -114,6 +121,11 @@ def load_model(path: str | Path) -> ModeSNN:
         for entry in header["arrays"]:
             raw = payload[entry["offset"]: entry["offset"] + entry["nbytes"]]
             arrays[entry["name"]] = np.frombuffer(raw, np.dtype(entry["dtype"])).reshape(entry["shape"]).copy()
+        preset = header.get("preset", "paper")
+        if preset == "chorale":
+            from modesnn.model.chorale.storage import restore_chorale
+
+            return restore_chorale(header["config"], header["meta"], arrays)
         config = ModelConfig.from_json(header["config"])
         return _restore(config, header["meta"], arrays)
     except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:  # a sound header, wrong content

@@ -65,6 +65,9 @@ def harmonizer_of(model):
         from modesnn.model import harmonize
     except ImportError:
         return None
+    supports = getattr(harmonize, "supports", None)  # (the chorale preset harmonises; the paper's cannot)
+    if supports is not None and not supports(model):
+        return None
     return lambda melody, key, meter: harmonize(model, melody, key, meter=meter)
 
 

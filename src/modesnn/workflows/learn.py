@@ -46,15 +46,20 @@ def learn_sources(
     progress: bool = True,
     config: ModelConfig | None = None,
     on_skip: Callable[[str, str], None] | None = None,
+    preset: str = "chorale",
 ) -> tuple[ModeSNN, CorpusResult, LearnReport]:
-    """Read sources and learn them into `model` (a new one if None).
+    """Read sources and learn them into `model` (a new one of `preset` if None: 'chorale' or 'paper').
 
     Raises LearnedNothing when no piece was learned (every file skipped, or no piece in the model's modes):
     a model of nothing composes noise, so none is returned to be saved."""
     voices = model.config.voices if model is not None else (config.voices if config else 4)
     corpus = load_corpus(sources, key_from=key_from, voices=voices, progress=progress, strict=strict,
                          on_skip=on_skip)
-    if model is None:
+    if model is None and preset == "chorale" and voices == 4:  # the chorale network is four-part writing
+        from modesnn.model.chorale import ChoraleConfig, ChoraleSNN
+
+        model = ChoraleSNN(ChoraleConfig(modes=config.modes) if config else None)
+    elif model is None:
         model = ModeSNN(config or ModelConfig(voices=voices))
     report = learn_pieces(model, corpus.pieces, list(sources), progress)
     if report.pieces == 0:
@@ -79,20 +84,22 @@ def default_sources() -> list[str]:
     return [s for s in given.split(",") if s.strip()] if given else ["bach"]
 
 
-def default_model_path() -> Path:
-    """Where the default model is kept (beside the corpus cache); its name says what it was learned from."""
+def default_model_path(preset: str = "chorale") -> Path:
+    """Where the default model of a preset is kept (beside the corpus cache); its name says what it was
+    learned from, and which network ('-paper' for the paper's)."""
     sources = default_sources()
     name = "bach" if sources == ["bach"] else "custom-" + hashlib.sha1("\n".join(sources).encode()).hexdigest()[:12]
-    return cache_dir().parent / "models" / f"{name}-{__version__}-format{FORMAT_VERSION}.modesnn"
+    tag = "" if preset == "chorale" else f"-{preset}"
+    return cache_dir().parent / "models" / f"{name}-{__version__}-format{FORMAT_VERSION}{tag}.modesnn"
 
 
-def default_model(progress: bool = True, log: Callable[[str], None] | None = None) -> ModeSNN:
+def default_model(progress: bool = True, log: Callable[[str], None] | None = None, preset: str = "chorale"):
     """The default (Bach) model: loaded from the user cache, or learned (about 40 s the first time) and saved.
 
     Learning holds an exclusive `flock` on a lock file beside the model: a second process that finds the
     model missing waits on the lock (saying so through `log`), then loads the model the first one wrote.
     The lock dies with its process, so one killed while learning blocks nobody; the next one learns."""
-    path = default_model_path()
+    path = default_model_path(preset)
     if path.exists():
         return load_model(path)
     os.makedirs(path.parent, exist_ok=True)
@@ -108,7 +115,7 @@ def default_model(progress: bool = True, log: Callable[[str], None] | None = Non
         sources = default_sources()
         if log:
             log(f"learning {' '.join(sources)} into {path} (first run only)")
-        model, _, _ = learn_sources(sources, progress=progress)
+        model, _, _ = learn_sources(sources, progress=progress, preset=preset)
         save_model(model, path)
         return model
 
