@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from modesnn.errors import ModelFileError
+from modesnn.io.modelfile import MAGIC
 from modesnn.model import load_model, save_model
-from modesnn.model.storage import MAGIC
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,6 @@ def test_a_zip_bomb_payload_is_never_inflated(tmp_path, model_file, bomb, alarm)
 
 
 def test_the_real_model_still_loads_the_same(model_file, shte_model) -> None:
-    from modesnn.model.storage import model_bytes
+    from modesnn.io.modelfile import model_bytes
 
     assert model_bytes(load_model(model_file)) == model_file.read_bytes() == model_bytes(shte_model)

@@ -94,8 +94,8 @@ def real_seeds(shte_files: int = 3) -> list[Seed]:
 
 def _small_model(shte: list[tuple[str, bytes]]) -> bytes:
     """A real model file: learned from the SHTE seeds (or two Bach chorales without SHTE)."""
+    from modesnn.io.modelfile import model_bytes
     from modesnn.model import ModeSNN
-    from modesnn.model.storage import model_bytes
     from modesnn.workflows import learn_pieces
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,7 +6,6 @@ from modesnn.model.compose import compose as _compose_paper
 from modesnn.model.config import ModelConfig
 from modesnn.model.network import LearnReport, ModeSNN
 from modesnn.model.settings import ComposeSettings, LearnSettings, NetworkShape
-from modesnn.model.storage import FORMAT_VERSION, load_model, model_bytes, save_model
 
 PRESETS = ("chorale", "paper")
 """Networks a model can be: 'chorale' (the default: model/chorale) or 'paper' (the paper's network)."""
@@ -50,3 +49,16 @@ __all__ = [
     "NetworkShape", "compose", "default_seed",
     "ModelConfig", "LearnReport", "ModeSNN", "FORMAT_VERSION", "load_model", "model_bytes", "save_model",
 ]
+
+
+_MODEL_FILES = ("FORMAT_VERSION", "load_model", "model_bytes", "save_model")
+
+
+def __getattr__(name: str):
+    """Model files live at the edge (`modesnn.io.modelfile`); these names are offered here too, imported only
+    when asked for, so nothing in `modesnn.model` depends on file handling."""
+    if name in _MODEL_FILES:
+        from modesnn.io import modelfile
+
+        return getattr(modelfile, name)
+    raise AttributeError(f"module 'modesnn.model' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """The chorale network in a model file: its config, learned synapse groups, creation counts, and what was
-heard (the container itself is `modesnn.model.storage`)."""
+heard (the container itself is `modesnn.io.modelfile`)."""
 
 from __future__ import annotations
 
