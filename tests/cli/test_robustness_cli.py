@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from _scores import write_musicxml
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _env(cache: Path, corpus: Path | None = None) -> dict[str, str]:

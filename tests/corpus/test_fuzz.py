@@ -19,7 +19,7 @@ CI_SEED = 16
 
 
 def _fuzz_module():
-    path = Path(__file__).resolve().parents[1] / "tools" / "fuzz.py"
+    path = Path(__file__).resolve().parents[2] / "tools" / "fuzz.py"
     spec = importlib.util.spec_from_file_location("modesnn_tools_fuzz", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses and the worker pool's pickling look it up there
