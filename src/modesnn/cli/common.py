@@ -67,3 +67,20 @@ def check_writable(raw: str) -> None:
         raise ModesnnError(f"{raw}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise ModesnnError(f"{raw}: folder {folder} is not writable")
+
+
+def write_outputs(piece, outputs: list[str], tempo: float | None, soundfont: str | None) -> int:
+    """Write the piece to every output, a line per file; returns how many failed (missing audio tools are a
+    warning, not a failure: the other formats are still written)."""
+    from modesnn.export import AudioUnavailable, write_all
+
+    failed = 0
+    for result in write_all(piece, outputs, tempo_bpm=tempo, soundfont=soundfont):
+        if result.ok:
+            print(f"wrote {result.path}")
+        elif isinstance(result.error, AudioUnavailable):
+            warn(f"{result.path}: {result.error}")
+        else:
+            warn(str(result.error))
+            failed += 1
+    return failed

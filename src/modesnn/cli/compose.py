@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from modesnn.cli.common import check_writable, model_or_default, progress_enabled, warn
+from modesnn.cli.common import check_writable, model_or_default, progress_enabled, warn, write_outputs
 from modesnn.errors import ModesnnError, SettingsError
-from modesnn.export import SUPPORTED_EXTENSIONS, AudioUnavailable, write_all
+from modesnn.export import SUPPORTED_EXTENSIONS
 from modesnn.limits import MAX_COMPOSE_LENGTH
 from modesnn.model import ComposeSession, ComposeSettings, open_session
 from modesnn.music import Piece
@@ -108,15 +108,7 @@ def run(args: argparse.Namespace) -> int:
              "later positions cycle back over the learned ones")
     piece = _compose(open_session(model, key, settings, seed=args.seed), args.length,
                      progress_enabled() and args.length >= LONG_COMPOSE)
-    failed = 0
-    for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
-        if result.ok:
-            print(f"wrote {result.path}")
-        elif isinstance(result.error, AudioUnavailable):
-            warn(f"{result.path}: {result.error}")
-        else:
-            warn(str(result.error))
-            failed += 1
+    failed = write_outputs(piece, args.output, args.tempo, args.soundfont)
     notes = " ".join(midi_to_name(v.notes[0].pitch) if v.notes[0].pitch is not None else "rest"
                      for v in piece.voices)
     print(f"{key.name}, {piece.meter}, {sum(len(v.notes) for v in piece.voices)} notes, opening chord {notes}, "

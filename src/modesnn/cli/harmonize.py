@@ -6,10 +6,9 @@ import argparse
 import warnings
 from pathlib import Path
 
-from modesnn.cli.common import model_or_default, warn
+from modesnn.cli.common import model_or_default, write_outputs
 from modesnn.cli.compose import _check_outputs
 from modesnn.errors import ModesnnError
-from modesnn.export import AudioUnavailable, write_all
 from modesnn.model import harmonize
 from modesnn.music import measure_length
 from modesnn.theory import parse_key
@@ -80,14 +79,6 @@ def run(args: argparse.Namespace) -> int:
         piece = harmonize(model, melody, key, meter=args.meter or meter, seed=args.seed)
     except ValueError as exc:
         raise ModesnnError(f"{args.melody}: {exc}") from None
-    failed = 0
-    for result in write_all(piece, args.output, tempo_bpm=args.tempo, soundfont=args.soundfont):
-        if result.ok:
-            print(f"wrote {result.path}")
-        elif isinstance(result.error, AudioUnavailable):
-            warn(f"{result.path}: {result.error}")
-        else:
-            warn(str(result.error))
-            failed += 1
+    failed = write_outputs(piece, args.output, args.tempo, args.soundfont)
     print(f"harmonised {len(melody.notes)} melody notes in {key.name}, {piece.meter}, seed {args.seed}")
     return 1 if failed else 0
