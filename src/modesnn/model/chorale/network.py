@@ -25,13 +25,14 @@ strongest synapse of every neuron (a held note repeats its pitch neuron every be
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from modesnn.model.chorale.frame import ATTACK, END_BEATS, SILENT, BeatFrame, encode
 from modesnn.model.chorale.frame import HOLD as ACT_HOLD
 from modesnn.model.chorale.layout import CHORD, CONTEXT, HOLD, PASS, PITCH, SLOT, ChoraleLayout, onset
+from modesnn.model.network import LearnReport
 from modesnn.music import Piece
 from modesnn.snn import STDP, CreationRule, Network
 from modesnn.theory import DEFAULT_MODES
@@ -76,20 +77,15 @@ GROUPS = ("context_chord", "melody_chord", "chord_seq1", "chord_seq2", "chord_se
 
 
 @dataclass
-class ChoraleReport:
-    """What one call to `learn` did (the fields the CLI reports for either preset)."""
+class ChoraleReport(LearnReport):
+    """What one call to `learn` did: the paper network's report, a slot being a beat here, plus the beats whose
+    sonority named no chord."""
 
-    pieces: int = 0
-    beats: int = 0
-    notes: int = 0
     unnamed_beats: int = 0
-    off_grid_durations: int = 0  # (the beat frame samples; nothing is rounded)
-    voice_mismatches: list[str] = field(default_factory=list)
-    skipped_modes: list[str] = field(default_factory=list)
 
     @property
-    def slots(self) -> int:
-        return self.beats
+    def beats(self) -> int:
+        return self.slots
 
 
 class ChoraleSNN:
@@ -226,7 +222,7 @@ class ChoraleSNN:
             self.heard_keys[f"{t}:{f.mode}"] += np.bincount((pcs + t) % 12, minlength=12)
             for v in range(c.voices):
                 np.add.at(self.voice_pitches[v], f.pitch[sounding[:, v], v], 1)
-            report.beats += f.beats
+            report.slots += f.beats
             report.notes += int((f.act == ATTACK).sum())
             report.unnamed_beats += int((f.chord < 0).sum())
         length = max(f.beats for f in frames)
